@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
+import { webhookPayloadSchema } from './alertmanager/webhook.js';
+import { startAmcord } from './main.js';
+import { readableMessage } from './render/readable.js';
+import { renderPayload } from './render/render.js';
+import { z } from 'zod';
+
+const USAGE = `Usage: amcord [command] [--config PATH]
+
+Commands:
+  serve                 receive Alertmanager webhooks and deliver them to Discord (default)
+  check-config          validate the configuration and exit
+  render [--text]       read a webhook payload on stdin and print the Discord message(s)
+
+Options:
+  -c, --config PATH     YAML configuration file (or AMCORD_CONFIG); without one amcord
+                        runs on its embedded defaults, in preview mode
+  -h, --help            show this help
+
+Every setting can also be given as an environment variable: AMCORD_ + its path in
+upper snake case, e.g. discord.webhook_url -> AMCORD_DISCORD_WEBHOOK_URL.`;
+
+type Command = (loaded: LoadedConfig, flags: { text: boolean }) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  serve: async (loaded) => {
+    const amcord = await startAmcord(loaded);
+    const stop = (signal: string): void => {
+      amcord.logger.info({ signal }, 'shutting down');
+      amcord.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    return new Promise<number>(() => undefined);
+  },
+
+  'check-config': (loaded) => {
+    const mode = loaded.config.discord.webhook_url ? 'delivers to a Discord webhook' : 'preview mode (no Discord destination)';
+    process.stdout.write(`configuration OK (${loaded.source}): ${mode}\n`);
+    return Promise.resolve(0);
+  },
+
+  render: (loaded, flags) => {
+    let input: unknown;
+    try {
+      input = JSON.parse(readFileSync(0, 'utf8'));
+    } catch (error) {
+      process.stderr.write(`amcord render: stdin is not JSON: ${(error as Error).message}\n`);
+      return Promise.resolve(1);
+    }
+    const parsed = webhookPayloadSchema.safeParse(input);
+    if (!parsed.success) {
+      process.stderr.write(`amcord render: not an Alertmanager webhook payload:\n${z.prettifyError(parsed.error)}\n`);
+      return Promise.resolve(1);
+    }
+    const { discord, alertmanager } = loaded.config;
+    const messages = renderPayload(parsed.data, {
+      externalUrl: alertmanager.external_url,
+      username: discord.username,
+      avatarUrl: discord.avatar_url,
+    }).map((fitted) => fitted.message);
+    const text = flags.text ? messages.map(readableMessage).join('\n') : JSON.stringify(messages, null, 2);
+    process.stdout.write(`${text}\n`);
+    return Promise.resolve(0);
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        text: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`amcord: ${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [name = 'serve', ...extra] = parsed.positionals;
+  const command = COMMANDS[name];
+  if (!command || extra.length > 0) {
+    process.stderr.write(`amcord: unknown command "${[name, ...extra].join(' ')}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig({ path: parsed.values.config });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`amcord: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  return command(loaded, { text: parsed.values.text });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`amcord: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,144 @@
+import { DISCORD_LIMITS, embedLength, textLength, truncate } from './limits.js';
+import type { AllowedMentions, DiscordEmbed, DiscordEmbedField, DiscordMessage } from './types.js';
+
+/**
+ * A message before it is made to fit. `items` are the lines that may be cut from the end and
+ * counted in an "…and N more" line (one per alert); everything else is truncated if it must be.
+ */
+export interface EmbedDraft {
+  title: string;
+  url?: string | undefined;
+  color: number;
+  intro?: string | undefined;
+  items: string[];
+  /** Items already left out before fitting (Alertmanager's truncatedAlerts). */
+  hiddenItems?: number;
+  fields?: DiscordEmbedField[];
+  footer?: string | undefined;
+  timestamp?: string | undefined;
+}
+
+export interface MessageDraft {
+  content?: string | undefined;
+  username?: string | undefined;
+  avatar_url?: string | undefined;
+  allowed_mentions?: AllowedMentions | undefined;
+  embeds: EmbedDraft[];
+}
+
+export interface FittedMessage {
+  message: DiscordMessage;
+  /** Per embed: how many items are shown and how many are counted in "and N more". */
+  accounting: Array<{ shown: number; hidden: number }>;
+}
+
+/** One item never takes more than this, so one huge annotation cannot crowd out the others. */
+export const MAX_ITEM_LENGTH = 600;
+/** The intro keeps at most this much when items follow it. */
+const MAX_INTRO_WITH_ITEMS = 1500;
+
+interface WorkingEmbed {
+  draft: EmbedDraft;
+  intro: string;
+  items: string[];
+  shown: number;
+  hidden: number;
+  fields: DiscordEmbedField[];
+  title: string;
+  footer: string | undefined;
+}
+
+const moreLine = (count: number): string => `*…and ${count} more*`;
+
+function describe(embed: WorkingEmbed): string {
+  const lines = embed.items.slice(0, embed.shown);
+  if (embed.hidden > 0) lines.push(moreLine(embed.hidden));
+  const list = lines.join('\n');
+  if (!embed.intro) return list;
+  return list ? `${embed.intro}\n\n${list}` : embed.intro;
+}
+
+function toEmbed(embed: WorkingEmbed): DiscordEmbed {
+  const result: DiscordEmbed = { title: embed.title, color: embed.draft.color };
+  const description = describe(embed);
+  if (description) result.description = description;
+  if (embed.draft.url) result.url = embed.draft.url;
+  if (embed.fields.length > 0) result.fields = embed.fields;
+  if (embed.footer) result.footer = { text: embed.footer };
+  if (embed.draft.timestamp) result.timestamp = embed.draft.timestamp;
+  return result;
+}
+
+function hideLastItem(embed: WorkingEmbed): void {
+  embed.shown -= 1;
+  embed.hidden += 1;
+}
+
+function start(draft: EmbedDraft): WorkingEmbed {
+  const items = draft.items.map((item) => truncate(item, MAX_ITEM_LENGTH));
+  const introLimit = items.length > 0 ? MAX_INTRO_WITH_ITEMS : DISCORD_LIMITS.description;
+  const embed: WorkingEmbed = {
+    draft,
+    intro: truncate(draft.intro ?? '', introLimit),
+    items,
+    shown: items.length,
+    hidden: draft.hiddenItems ?? 0,
+    fields: (draft.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
+      ...field,
+      name: truncate(field.name, DISCORD_LIMITS.fieldName),
+      value: truncate(field.value, DISCORD_LIMITS.fieldValue),
+    })),
+    title: truncate(draft.title, DISCORD_LIMITS.title),
+    footer: draft.footer === undefined ? undefined : truncate(draft.footer, DISCORD_LIMITS.footer),
+  };
+  while (embed.shown > 0 && textLength(describe(embed)) > DISCORD_LIMITS.description) hideLastItem(embed);
+  return embed;
+}
+
+/**
+ * Shrinks the message until all embeds together fit Discord's 6000: items come off the end of
+ * the longest list first (each counted, never dropped silently), then fields, then intros.
+ */
+function fitTotal(embeds: WorkingEmbed[]): void {
+  const total = (): number => embeds.reduce((sum, embed) => sum + embedLength(toEmbed(embed)), 0);
+  while (total() > DISCORD_LIMITS.embedsTotal) {
+    const withItems = embeds.filter((embed) => embed.shown > 0);
+    if (withItems.length > 0) {
+      const longest = withItems.reduce((a, b) => (textLength(describe(b)) > textLength(describe(a)) ? b : a));
+      hideLastItem(longest);
+      continue;
+    }
+    const withFields = embeds.filter((embed) => embed.fields.length > 0);
+    if (withFields.length > 0) {
+      for (const embed of withFields) embed.fields.pop();
+      continue;
+    }
+    const excess = total() - DISCORD_LIMITS.embedsTotal;
+    const longestIntro = embeds.reduce((a, b) => (b.intro.length > a.intro.length ? b : a));
+    longestIntro.intro = truncate(longestIntro.intro, Math.max(0, longestIntro.intro.length - excess - 1));
+    if (longestIntro.intro.length === 0 && total() > DISCORD_LIMITS.embedsTotal) {
+      // Only titles and footers are left; cut them evenly.
+      for (const embed of embeds) {
+        embed.title = truncate(embed.title, 100);
+        embed.footer = embed.footer === undefined ? undefined : truncate(embed.footer, 100);
+      }
+    }
+  }
+}
+
+/** Turns a draft into a message that Discord accepts, accounting for every item left out. */
+export function fitMessage(draft: MessageDraft): FittedMessage {
+  const kept = draft.embeds.slice(0, DISCORD_LIMITS.embedsPerMessage).map(start);
+  const overflow = draft.embeds.slice(DISCORD_LIMITS.embedsPerMessage);
+  const last = kept[kept.length - 1];
+  if (last) {
+    last.hidden += overflow.reduce((sum, embed) => sum + embed.items.length + (embed.hiddenItems ?? 0), 0);
+  }
+  fitTotal(kept);
+  const message: DiscordMessage = { embeds: kept.map(toEmbed) };
+  if (draft.content) message.content = truncate(draft.content, DISCORD_LIMITS.content);
+  if (draft.username) message.username = truncate(draft.username, DISCORD_LIMITS.username);
+  if (draft.avatar_url) message.avatar_url = draft.avatar_url;
+  if (draft.allowed_mentions) message.allowed_mentions = draft.allowed_mentions;
+  return { message, accounting: kept.map((embed) => ({ shown: embed.shown, hidden: embed.hidden })) };
+}

@@ -1,0 +1,195 @@
+import type { Logger } from 'pino';
+import { sleep as realSleep, systemClock, type Clock, type Sleep } from '../util/sleep.js';
+import { RateLimitTracker } from './rate-limits.js';
+import type { DiscordMessage } from './types.js';
+import { describeWebhook, redactWebhookUrls, type WebhookTarget } from './webhook-url.js';
+
+/**
+ * Why a delivery did not happen. `retryable` failures may succeed later (Discord down, rate
+ * limited past the deadline); the others cannot succeed until someone changes something.
+ */
+export type DeliveryFailure = 'rejected' | 'gone' | 'unauthorized' | 'unavailable';
+
+export class DiscordDeliveryError extends Error {
+  override name = 'DiscordDeliveryError';
+  constructor(
+    message: string,
+    readonly failure: DeliveryFailure,
+    readonly status?: number,
+  ) {
+    super(redactWebhookUrls(message));
+  }
+
+  get retryable(): boolean {
+    return this.failure === 'unavailable';
+  }
+}
+
+export interface WebhookClientOptions {
+  logger: Logger;
+  requestTimeoutMs: number;
+  fetch?: typeof fetch;
+  sleep?: Sleep;
+  clock?: Clock;
+  /** Backoff after 5xx and network errors: first wait, doubled each time up to the cap. */
+  backoff?: { initialMs: number; maxMs: number };
+  random?: () => number;
+  /** Aborts waits and requests on shutdown. */
+  signal?: AbortSignal;
+}
+
+export interface SendOptions {
+  /** Epoch ms after which no further attempt is started. */
+  deadline: number;
+}
+
+export interface SentMessage {
+  id: string;
+}
+
+interface Attempt {
+  method: 'POST' | 'PATCH';
+  url: string;
+  body: DiscordMessage;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function discordErrorText(body: unknown): string {
+  if (!isRecord(body)) return typeof body === 'string' ? body.slice(0, 300) : '';
+  const code = typeof body.code === 'number' ? `code ${body.code}` : '';
+  const parts = [typeof body.message === 'string' ? body.message : '', code];
+  if (body.errors !== undefined) parts.push(JSON.stringify(body.errors).slice(0, 500));
+  return parts.filter(Boolean).join(', ');
+}
+
+/**
+ * Sends messages through Discord webhooks. Requests to one webhook go out one at a time, wait
+ * when the rate-limit headers say the bucket is empty, wait Retry-After on 429, and back off on
+ * 5xx and network errors until the deadline. 4xx other than 429 are final.
+ */
+export class DiscordWebhookClient {
+  private readonly limits = new RateLimitTracker();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly fetch: typeof fetch;
+  private readonly sleep: Sleep;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly backoff: { initialMs: number; maxMs: number };
+
+  constructor(private readonly options: WebhookClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.sleep = options.sleep ?? realSleep;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.backoff = options.backoff ?? { initialMs: 1000, maxMs: 30_000 };
+  }
+
+  /** Posts a message and returns its id (the request asks Discord to wait for the message). */
+  async execute(target: WebhookTarget, message: DiscordMessage, options: SendOptions): Promise<SentMessage> {
+    const url = `${target.apiBase}/webhooks/${target.id}/${target.token}?wait=true`;
+    return this.enqueue(target, { method: 'POST', url, body: message }, options);
+  }
+
+  /** Replaces a message this webhook sent earlier. */
+  async edit(target: WebhookTarget, messageId: string, message: DiscordMessage, options: SendOptions): Promise<SentMessage> {
+    const url = `${target.apiBase}/webhooks/${target.id}/${target.token}/messages/${messageId}`;
+    return this.enqueue(target, { method: 'PATCH', url, body: message }, options);
+  }
+
+  private enqueue(target: WebhookTarget, attempt: Attempt, options: SendOptions): Promise<SentMessage> {
+    const previous = this.queues.get(target.id) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.send(target, attempt, options));
+    this.queues.set(target.id, run);
+    void run.finally(() => {
+      if (this.queues.get(target.id) === run) this.queues.delete(target.id);
+    }).catch(() => undefined);
+    return run;
+  }
+
+  private async send(target: WebhookTarget, attempt: Attempt, { deadline }: SendOptions): Promise<SentMessage> {
+    const name = describeWebhook(target);
+    const log = this.options.logger;
+    for (let failures = 0; ; ) {
+      await this.waitUntilAllowed(target.id, deadline, name);
+      let response: Response;
+      try {
+        response = await this.fetch(attempt.url, {
+          method: attempt.method,
+          headers: { 'content-type': 'application/json', 'user-agent': 'amcord (https://github.com/amcord/amcord)' },
+          body: JSON.stringify(attempt.body),
+          signal: this.requestSignal(),
+        });
+      } catch (error) {
+        if (this.options.signal?.aborted) throw new DiscordDeliveryError(`${name}: shutting down`, 'unavailable');
+        const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error';
+        failures += 1;
+        log.warn({ webhook: target.id, failures, reason }, 'Discord request failed; backing off');
+        await this.backOff(failures, deadline, `${name}: ${reason}`);
+        continue;
+      }
+      const now = this.clock.now();
+      this.limits.update(target.id, response.headers, now);
+      const body = await readBody(response);
+      if (response.ok) {
+        const id = isRecord(body) && typeof body.id === 'string' ? body.id : '';
+        return { id };
+      }
+      if (response.status === 429) {
+        const waitMs = this.limits.limited(target.id, response.headers, body, now);
+        log.warn({ webhook: target.id, waitMs, scope: response.headers.get('x-ratelimit-scope') }, 'Discord rate limit hit; waiting');
+        continue;
+      }
+      if (response.status >= 500) {
+        failures += 1;
+        log.warn({ webhook: target.id, status: response.status, failures }, 'Discord answered with a server error; backing off');
+        await this.backOff(failures, deadline, `${name}: Discord answered ${response.status}`);
+        continue;
+      }
+      throw this.finalError(name, response.status, body);
+    }
+  }
+
+  private finalError(name: string, status: number, body: unknown): DiscordDeliveryError {
+    const detail = discordErrorText(body);
+    if (status === 404) return new DiscordDeliveryError(`${name} no longer exists (404 ${detail})`, 'gone', status);
+    if (status === 401 || status === 403) {
+      return new DiscordDeliveryError(`${name} refused the token (${status} ${detail})`, 'unauthorized', status);
+    }
+    return new DiscordDeliveryError(`${name} rejected the message (${status} ${detail})`, 'rejected', status);
+  }
+
+  private requestSignal(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
+    return this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
+  }
+
+  private async waitUntilAllowed(bucket: string, deadline: number, name: string): Promise<void> {
+    const delay = this.limits.delayFor(bucket, this.clock.now());
+    if (delay <= 0) return;
+    if (this.clock.now() + delay > deadline) {
+      throw new DiscordDeliveryError(`${name}: rate limited past the delivery deadline`, 'unavailable', 429);
+    }
+    await this.sleep(delay, this.options.signal);
+  }
+
+  private async backOff(failures: number, deadline: number, what: string): Promise<void> {
+    const exponential = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** (failures - 1));
+    // Jitter keeps retries from arriving in lockstep at a Discord that is just recovering.
+    const delay = exponential / 2 + (this.random() * exponential) / 2;
+    if (this.clock.now() + delay > deadline) {
+      throw new DiscordDeliveryError(`${what}; gave up after ${failures} attempts`, 'unavailable');
+    }
+    await this.sleep(delay, this.options.signal);
+  }
+}

@@ -1,0 +1,26 @@
+/** A Discord webhook: where to post and with which token. The token is a secret. */
+export interface WebhookTarget {
+  /** API base, e.g. https://discord.com/api, or a proxy's or a test server's. */
+  apiBase: string;
+  id: string;
+  token: string;
+}
+
+const WEBHOOK_PATH = /^(?<base>https?:\/\/.+?)\/webhooks\/(?<id>\d+)\/(?<token>[\w-]+)\/?$/;
+
+export function parseWebhookUrl(url: string): WebhookTarget {
+  const match = WEBHOOK_PATH.exec(url.trim());
+  if (!match?.groups) throw new Error('not a Discord webhook URL of the form <base>/webhooks/<id>/<token>');
+  const { base = '', id = '', token = '' } = match.groups;
+  return { apiBase: base, id, token };
+}
+
+/** How a webhook is named in logs and errors: the id, never the token. */
+export function describeWebhook(target: WebhookTarget): string {
+  return `webhook ${target.id}`;
+}
+
+/** Replaces the token of any webhook URL in a text, for messages that might quote one. */
+export function redactWebhookUrls(text: string): string {
+  return text.replace(/(\/webhooks\/\d+\/)[\w-]+/g, '$1<redacted>');
+}

@@ -1,0 +1,80 @@
+import { zValidator } from '@hono/zod-validator';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
+import { webhookPayloadSchema } from '../alertmanager/webhook.js';
+import { DiscordDeliveryError } from '../discord/webhook-client.js';
+import type { Logger } from '../log/logger.js';
+import type { Notifier } from '../notify/notifier.js';
+import { receiverAuth, type ReceiverAuth } from './auth.js';
+
+export interface AppDeps {
+  notifier: Notifier;
+  logger: Logger;
+  auth: ReceiverAuth;
+  maxBodyBytes: number;
+  /** False while starting or shutting down, so /readyz can say so. */
+  isReady: () => boolean;
+}
+
+/** "alerts[0].labels.instance" from zod's path, for error bodies a person can act on. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+function describeIssues(error: z.core.$ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path) || '(body)', message: issue.message }));
+}
+
+/** The HTTP surface: Alertmanager's webhook and health probes. No listen() here; tests call app.request(). */
+export function createApp(deps: AppDeps): Hono {
+  const log = deps.logger.child({ module: 'http' });
+  const app = new Hono();
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => (deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
+
+  app.post(
+    '/alerts',
+    receiverAuth(deps.auth),
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: (c) => c.json({ error: `request body is larger than ${deps.maxBodyBytes} bytes` }, 413),
+    }),
+    zValidator('json', webhookPayloadSchema, (result, c) => {
+      if (!result.success) {
+        const issues = describeIssues(result.error);
+        log.warn({ issues }, 'rejected a webhook payload that does not match Alertmanager webhook v4');
+        const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+        return c.json({ error: `invalid Alertmanager webhook payload: ${summary}`, issues }, 400);
+      }
+      return undefined;
+    }),
+    async (c) => {
+      const payload = c.req.valid('json');
+      try {
+        const result = await deps.notifier.notify(payload);
+        return c.json({ status: 'delivered', messages: result.messageIds.length });
+      } catch (error) {
+        if (!(error instanceof DiscordDeliveryError)) throw error;
+        log.error({ groupKey: payload.groupKey, failure: error.failure, err: error.message }, 'notification not delivered; Alertmanager will retry');
+        // 5xx either way: Alertmanager retries 5xx and drops 4xx, and nothing accepted may be dropped.
+        return c.json({ error: `not delivered to Discord: ${error.message}` }, error.retryable ? 503 : 502);
+      }
+    },
+  );
+
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      // Hono raises these for bodies that are not JSON.
+      return c.json({ error: error.message }, error.status);
+    }
+    log.error({ err: error }, 'unexpected error while handling a request');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,46 @@
+import type { DiscordMessage } from '../discord/types.js';
+
+const COLOR_NAMES: Record<number, string> = {
+  0xe74c3c: 'red',
+  0xf39c12: 'orange',
+  0x3498db: 'blue',
+  0x2ecc71: 'green',
+  0x95a5a6: 'grey',
+};
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `│ ${line}`)
+    .join('\n');
+}
+
+/** Discord shows <t:unix:style> in the reader's time zone; a terminal gets UTC. */
+function plainTimes(text: string): string {
+  return text.replace(/<t:(\d+):\w>/g, (_match, seconds: string) => new Date(Number(seconds) * 1000).toISOString().replace('.000Z', 'Z'));
+}
+
+/** A Discord message as plain text for a terminal: what preview mode prints instead of sending. */
+export function readableMessage(message: DiscordMessage): string {
+  return plainTimes(layout(message));
+}
+
+function layout(message: DiscordMessage): string {
+  const out: string[] = [];
+  if (message.content) out.push(message.content);
+  for (const embed of message.embeds ?? []) {
+    const color = embed.color === undefined ? '' : ` [${COLOR_NAMES[embed.color] ?? `#${embed.color.toString(16).padStart(6, '0')}`}]`;
+    const lines: string[] = [];
+    if (embed.title) lines.push(`${embed.title}${color}`);
+    if (embed.url) lines.push(`<${embed.url}>`);
+    if (embed.description) lines.push('', embed.description);
+    if (embed.fields?.length) {
+      lines.push('');
+      for (const field of embed.fields) lines.push(`${field.name}: ${field.value}`);
+    }
+    const footer = [embed.footer?.text, embed.timestamp].filter(Boolean).join(' · ');
+    if (footer) lines.push('', footer);
+    out.push(`┌${'─'.repeat(60)}\n${indent(lines.join('\n'))}\n└${'─'.repeat(60)}`);
+  }
+  return out.join('\n');
+}
