@@ -119,6 +119,8 @@ describe('parseMatchers: errors say what and where', () => {
     ['a=~"x(?=y)"', 4, 'lookahead and lookbehind are not supported by Alertmanager (RE2)'],
     ['a=~"(x)\\\\1"', 4, 'backreferences are not supported by Alertmanager (RE2)'],
     ['a-b="x"', 2, 'expected an operator'],
+    ['a="x"}', 6, "unexpected '}' without an opening '{'"],
+    ['{a="x"}}', 7, "unexpected '}' before the closing '}'"],
   ])('%s -> column %i', (input, column, reason) => {
     const error = parseError(input);
     expect(error.position + 1).toBe(column);

@@ -99,7 +99,8 @@ class MatcherScanner {
   parseAll(): Matcher[] {
     this.trimTrailingWhitespace();
     this.skipWhitespace();
-    if (this.peek() === '{') {
+    const braced = this.peek() === '{';
+    if (braced) {
       this.position += 1;
       if (this.input[this.end - 1] !== '}') {
         this.fail("missing closing '}' for the '{' at column 1", this.end);
@@ -113,6 +114,9 @@ class MatcherScanner {
       matchers.push(this.parseOne());
       this.skipWhitespace();
       if (this.position >= this.end) break;
+      if (this.peek() === '}') {
+        this.fail(braced ? "unexpected '}' before the closing '}'" : "unexpected '}' without an opening '{'");
+      }
       if (this.peek() !== ',') {
         this.fail(`expected ',' between matchers, found ${describeChar(this.peek())}`);
       }
@@ -141,7 +145,8 @@ class MatcherScanner {
     const start = this.position;
     const first = this.peek();
     if (first === undefined || !LABEL_NAME_START.test(first)) {
-      this.fail(`expected a label name (letters, digits, '_' or ':', not starting with a digit), found ${describeChar(first)}`);
+      const expected = "expected a label name (letters, digits, '_' or ':', not starting with a digit)";
+      this.fail(`${expected}, found ${describeChar(first)}`);
     }
     while (this.position < this.end && LABEL_NAME_PART.test(this.input[this.position] ?? '')) this.position += 1;
     return this.input.slice(start, this.position);

@@ -60,8 +60,42 @@ const log = z.strictObject({
 });
 
 const alertmanager = z.strictObject({
+  /** Alertmanager's API (v2), for silences and the alert list. */
+  url: z.url().default('http://127.0.0.1:9093'),
   /** Overrides the externalURL Alertmanager sends, for links people can open. */
   external_url: z.url().optional(),
+  request_timeout: duration.default(5_000),
+});
+
+const prometheus = z.strictObject({
+  /** Prometheus' HTTP API, for /status. */
+  url: z.url().default('http://127.0.0.1:9090'),
+  request_timeout: duration.default(5_000),
+});
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
+
+const botPermissions = z.strictObject({
+  /** Roles and users who may create and expire silences; nobody else can. */
+  silence_roles: z.array(snowflake).default([]),
+  silence_users: z.array(snowflake).default([]),
+  /** Roles allowed to use the read-only commands; empty means everyone in the guild. */
+  read_roles: z.array(snowflake).default([]),
+});
+
+const bot = z.strictObject({
+  enabled: z.boolean().default(false),
+  token: z.string().min(1).optional(),
+  token_file: z.string().min(1).optional(),
+  application_id: snowflake.optional(),
+  guild_id: snowflake.optional(),
+  /** Discord's REST API base; point it at a proxy if you run one. */
+  api_base: z.url().default('https://discord.com/api'),
+  /** Register the slash commands with the guild at start (otherwise: `amcord register-commands`). */
+  register_commands: z.boolean().default(false),
+  /** The channel alerts are posted to when delivering as the bot (enables silence buttons). */
+  channel_id: snowflake.optional(),
+  permissions: botPermissions.prefault({}),
 });
 
 /** Secrets that may be given inline or as `<name>_file`, like Alertmanager's `webhook_url_file`. */
@@ -69,6 +103,7 @@ export const SECRET_FILE_KEYS = [
   ['discord', 'webhook_url'],
   ['server', 'auth', 'bearer_token'],
   ['server', 'auth', 'basic_auth', 'password'],
+  ['bot', 'token'],
 ] as const;
 
 export const configSchema = z
@@ -77,8 +112,15 @@ export const configSchema = z
     log: log.prefault({}),
     discord: discord.prefault({}),
     alertmanager: alertmanager.prefault({}),
+    prometheus: prometheus.prefault({}),
+    bot: bot.prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.bot.enabled) {
+      for (const key of ['token', 'application_id', 'guild_id'] as const) {
+        if (config.bot[key] === undefined) ctx.addIssue({ code: 'custom', path: ['bot', key], message: 'is required when bot.enabled is true' });
+      }
+    }
     const basic = config.server.auth.basic_auth;
     if (basic && basic.password === undefined && basic.password_file === undefined) {
       ctx.addIssue({ code: 'custom', path: ['server', 'auth', 'basic_auth'], message: 'needs password or password_file' });

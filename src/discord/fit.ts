@@ -13,6 +13,8 @@ export interface EmbedDraft {
   items: string[];
   /** Items already left out before fitting (Alertmanager's truncatedAlerts). */
   hiddenItems?: number;
+  /** Items the embed as a whole stands for (one alert shown in full), counted as shown. */
+  wholeItems?: number;
   fields?: DiscordEmbedField[];
   footer?: string | undefined;
   timestamp?: string | undefined;
@@ -92,36 +94,47 @@ function start(draft: EmbedDraft): WorkingEmbed {
     footer: draft.footer === undefined ? undefined : truncate(draft.footer, DISCORD_LIMITS.footer),
   };
   while (embed.shown > 0 && textLength(describe(embed)) > DISCORD_LIMITS.description) hideLastItem(embed);
+  // The "…and N more" line must fit too, even after an intro that was already at its limit.
+  const excess = textLength(describe(embed)) - DISCORD_LIMITS.description;
+  if (excess > 0) embed.intro = truncate(embed.intro, embed.intro.length - excess);
   return embed;
+}
+
+/** Intros are cut to this before any field is dropped: labels matter more than a long description's tail. */
+const MIN_INTRO = 1024;
+
+function cutLongestIntro(embeds: WorkingEmbed[], excess: number, floor: number): boolean {
+  const longest = embeds.reduce((a, b) => (b.intro.length > a.intro.length ? b : a));
+  if (longest.intro.length <= floor) return false;
+  longest.intro = truncate(longest.intro, Math.max(floor, longest.intro.length - excess));
+  return true;
 }
 
 /**
  * Shrinks the message until all embeds together fit Discord's 6000: items come off the end of
- * the longest list first (each counted, never dropped silently), then fields, then intros.
+ * the longest list first (each counted, never dropped silently), then long intros are cut, then
+ * fields go, then intros are cut further.
  */
 function fitTotal(embeds: WorkingEmbed[]): void {
   const total = (): number => embeds.reduce((sum, embed) => sum + embedLength(toEmbed(embed)), 0);
-  while (total() > DISCORD_LIMITS.embedsTotal) {
+  for (let excess = total() - DISCORD_LIMITS.embedsTotal; excess > 0; excess = total() - DISCORD_LIMITS.embedsTotal) {
     const withItems = embeds.filter((embed) => embed.shown > 0);
     if (withItems.length > 0) {
       const longest = withItems.reduce((a, b) => (textLength(describe(b)) > textLength(describe(a)) ? b : a));
       hideLastItem(longest);
       continue;
     }
+    if (cutLongestIntro(embeds, excess, MIN_INTRO)) continue;
     const withFields = embeds.filter((embed) => embed.fields.length > 0);
     if (withFields.length > 0) {
       for (const embed of withFields) embed.fields.pop();
       continue;
     }
-    const excess = total() - DISCORD_LIMITS.embedsTotal;
-    const longestIntro = embeds.reduce((a, b) => (b.intro.length > a.intro.length ? b : a));
-    longestIntro.intro = truncate(longestIntro.intro, Math.max(0, longestIntro.intro.length - excess - 1));
-    if (longestIntro.intro.length === 0 && total() > DISCORD_LIMITS.embedsTotal) {
-      // Only titles and footers are left; cut them evenly.
-      for (const embed of embeds) {
-        embed.title = truncate(embed.title, 100);
-        embed.footer = embed.footer === undefined ? undefined : truncate(embed.footer, 100);
-      }
+    if (cutLongestIntro(embeds, excess, 0)) continue;
+    // Only titles and footers are left, at most 10 × (256 + 2048): cut them evenly.
+    for (const embed of embeds) {
+      embed.title = truncate(embed.title, 100);
+      embed.footer = embed.footer === undefined ? undefined : truncate(embed.footer, 100);
     }
   }
 }
@@ -132,7 +145,7 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   const overflow = draft.embeds.slice(DISCORD_LIMITS.embedsPerMessage);
   const last = kept[kept.length - 1];
   if (last) {
-    last.hidden += overflow.reduce((sum, embed) => sum + embed.items.length + (embed.hiddenItems ?? 0), 0);
+    last.hidden += overflow.reduce((sum, embed) => sum + embed.items.length + (embed.hiddenItems ?? 0) + (embed.wholeItems ?? 0), 0);
   }
   fitTotal(kept);
   const message: DiscordMessage = { embeds: kept.map(toEmbed) };
@@ -140,5 +153,6 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   if (draft.username) message.username = truncate(draft.username, DISCORD_LIMITS.username);
   if (draft.avatar_url) message.avatar_url = draft.avatar_url;
   if (draft.allowed_mentions) message.allowed_mentions = draft.allowed_mentions;
-  return { message, accounting: kept.map((embed) => ({ shown: embed.shown, hidden: embed.hidden })) };
+  const accounting = kept.map((embed) => ({ shown: embed.shown + (embed.draft.wholeItems ?? 0), hidden: embed.hidden }));
+  return { message, accounting };
 }

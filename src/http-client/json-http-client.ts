@@ -45,6 +45,8 @@ export interface JsonRequest<T> {
   body?: unknown;
   /** Validates the 2xx body; an empty body is passed as undefined. */
   schema: z.ZodType<T>;
+  /** Replaces the client's error factory for this request, e.g. to name the query in the error. */
+  toError?: (failure: RequestFailure) => Error;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -70,8 +72,9 @@ export class JsonHttpClient {
 
   async request<T>(request: JsonRequest<T>): Promise<T> {
     const url = this.urlFor(request.path, request.query);
+    const toError = request.toError ?? this.toError;
     const fail = (failure: Omit<RequestFailure, 'method' | 'baseUrl' | 'url' | 'timeoutMs'>): Error =>
-      this.toError({ ...failure, method: request.method, baseUrl: this.baseUrl, url, timeoutMs: this.timeoutMs });
+      toError({ ...failure, method: request.method, baseUrl: this.baseUrl, url, timeoutMs: this.timeoutMs });
 
     const headers = { ...this.headers };
     if (request.body !== undefined) headers['content-type'] = 'application/json';

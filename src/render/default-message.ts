@@ -80,6 +80,7 @@ function singleAlertEmbed(alert: WebhookAlert, payload: WebhookPayload, external
     color: resolved ? COLORS.resolved : COLORS[severity],
     intro: text || headlineOf(alert),
     items: [],
+    wholeItems: 1,
     fields,
     timestamp: new Date(startedAt(alert)).toISOString(),
   };

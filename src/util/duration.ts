@@ -28,7 +28,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** Formats milliseconds the way a person reads them: "4h", "1h 30m", "45s". */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 1000) return 'under 1s';
   const units: Array<[string, number]> = [
     ['d', 86_400_000],
     ['h', 3_600_000],

@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load.js';
+import { envName, scalarSettings } from './env-overrides.js';
+import { configSchema } from './schema.js';
+
+const WEBHOOK = 'https://discord.com/api/webhooks/123456789012345678/abcDEF-123_xyz';
+
+function configFile(text: string, extra: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'amcord-config-'));
+  for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
+  const path = join(dir, 'amcord.yml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function loadError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults without a file: preview mode on port 9095', () => {
+    const { config, source } = loadConfig({ env: {} });
+    expect(source).toBe('embedded defaults');
+    expect(config.server.port).toBe(9095);
+    expect(config.server.max_body_bytes).toBe(1024 * 1024);
+    expect(config.discord.webhook_url).toBeUndefined();
+    expect(config.discord.request_timeout).toBe(10_000);
+  });
+
+  it('reads the file named by AMCORD_CONFIG and converts durations', () => {
+    const path = configFile(`discord:\n  webhook_url: ${WEBHOOK}\n  delivery_timeout: 2m\nserver:\n  port: 9999\n`);
+    const { config, secrets } = loadConfig({ env: { AMCORD_CONFIG: path } });
+    expect(config.discord.webhook_url).toBe(WEBHOOK);
+    expect(config.discord.delivery_timeout).toBe(120_000);
+    expect(config.server.port).toBe(9999);
+    expect(secrets).toContain(WEBHOOK);
+  });
+
+  it('names an unknown key and refuses it', () => {
+    const path = configFile('server:\n  prot: 80\n');
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/Unrecognized key.*"prot"[\s\S]*server/);
+  });
+
+  it('names the key and the reason for a wrong value', () => {
+    const path = configFile('server:\n  port: "eighty"\n');
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/server\.port/);
+    const durationPath = configFile('discord:\n  delivery_timeout: soon\n');
+    expect(loadError(() => loadConfig({ path: durationPath, env: {} }))).toMatch(/"soon" is not a duration[\s\S]*discord\.delivery_timeout/);
+  });
+
+  it('rejects a webhook URL of the wrong form without repeating it', () => {
+    const path = configFile('discord:\n  webhook_url: https://example.invalid/hooks/secret-token-value\n');
+    const message = loadError(() => loadConfig({ path, env: {} }));
+    expect(message).toMatch(/discord\.webhook_url/);
+    expect(message).toMatch(/<base>\/webhooks\/<id>\/<token>/);
+    expect(message).not.toContain('secret-token-value');
+  });
+
+  it('substitutes ${VAR} and reports an unset one with its line', () => {
+    const path = configFile('server:\n  port: ${PORT}\n  host: "$${literal}"\n');
+    expect(loadConfig({ path, env: { PORT: '8123' } }).config.server).toMatchObject({ port: 8123, host: '${literal}' });
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/amcord\.yml:2: \$\{PORT\} .* not set/);
+  });
+
+  it('lets AMCORD_* variables override the file, typed by the schema', () => {
+    const path = configFile('server:\n  port: 1000\n');
+    const { config } = loadConfig({
+      path,
+      env: { AMCORD_SERVER_PORT: '2000', AMCORD_DISCORD_WEBHOOK_URL: WEBHOOK, AMCORD_LOG_LEVEL: 'debug' },
+    });
+    expect(config.server.port).toBe(2000);
+    expect(config.discord.webhook_url).toBe(WEBHOOK);
+    expect(config.log.level).toBe('debug');
+  });
+
+  it('refuses an AMCORD_ variable that names no setting, and a non-number for a number', () => {
+    expect(loadError(() => loadConfig({ env: { AMCORD_SERVER_PROT: '1' } }))).toMatch(/AMCORD_SERVER_PROT is not an amcord setting/);
+    expect(loadError(() => loadConfig({ env: { AMCORD_SERVER_PORT: 'x' } }))).toMatch(/AMCORD_SERVER_PORT: expected a number/);
+  });
+
+  it('reads *_file secrets relative to the config file and trims the newline', () => {
+    const path = configFile('discord:\n  webhook_url_file: hook.txt\nserver:\n  auth:\n    bearer_token_file: token.txt\n', {
+      'hook.txt': `${WEBHOOK}\n`,
+      'token.txt': 's3cret-token\n',
+    });
+    const { config, secrets } = loadConfig({ path, env: {} });
+    expect(config.discord.webhook_url).toBe(WEBHOOK);
+    expect(config.server.auth.bearer_token).toBe('s3cret-token');
+    expect(secrets).toEqual(expect.arrayContaining([WEBHOOK, 's3cret-token']));
+  });
+
+  it('refuses a secret given both inline and as a file, and a file that cannot be read', () => {
+    const both = configFile(`discord:\n  webhook_url: ${WEBHOOK}\n  webhook_url_file: hook.txt\n`);
+    expect(loadError(() => loadConfig({ path: both, env: {} }))).toMatch(/discord\.webhook_url: set webhook_url or webhook_url_file, not both/);
+    const missing = configFile('discord:\n  webhook_url_file: nowhere.txt\n');
+    expect(loadError(() => loadConfig({ path: missing, env: {} }))).toMatch(/discord\.webhook_url_file: cannot read nowhere\.txt \(ENOENT\)/);
+  });
+
+  it('needs a password for basic auth', () => {
+    const path = configFile('server:\n  auth:\n    basic_auth:\n      username: am\n');
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/needs password or password_file[\s\S]*server\.auth\.basic_auth/);
+  });
+
+  it('reports YAML syntax errors and a missing file', () => {
+    const path = configFile('server: [\n');
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/amcord\.yml: /);
+    expect(loadError(() => loadConfig({ path: '/nonexistent/amcord.yml', env: {} }))).toMatch(/cannot read config file .* \(ENOENT\)/);
+  });
+});
+
+describe('environment variable names', () => {
+  it('exist for every scalar setting, secrets files included', () => {
+    const names = scalarSettings(configSchema).map((setting) => envName(setting.path));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'AMCORD_SERVER_PORT',
+        'AMCORD_SERVER_HOST',
+        'AMCORD_DISCORD_WEBHOOK_URL',
+        'AMCORD_DISCORD_WEBHOOK_URL_FILE',
+        'AMCORD_SERVER_AUTH_BEARER_TOKEN',
+        'AMCORD_SERVER_AUTH_BASIC_AUTH_PASSWORD_FILE',
+        'AMCORD_LOG_LEVEL',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { fitMessage, MAX_ITEM_LENGTH, type EmbedDraft } from './fit.js';
+import { DISCORD_LIMITS, limitViolations, messageEmbedsLength, truncate } from './limits.js';
+
+const embed = (overrides: Partial<EmbedDraft> = {}): EmbedDraft => ({ title: 'Title', color: 1, items: [], ...overrides });
+
+describe('truncate', () => {
+  it('keeps short text and cuts long text to the limit with an ellipsis', () => {
+    expect(truncate('abc', 3)).toBe('abc');
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('abcdef', 4)).toHaveLength(4);
+  });
+
+  it('never splits a surrogate pair', () => {
+    const cut = truncate('ab🔥🔥🔥', 4);
+    expect(cut).toBe('ab…');
+    expect(cut.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('fitMessage', () => {
+  it('leaves a small message as it is', () => {
+    const { message, accounting } = fitMessage({ embeds: [embed({ intro: 'hello', items: ['a', 'b'] })] });
+    expect(message.embeds?.[0]?.description).toBe('hello\n\na\nb');
+    expect(accounting).toEqual([{ shown: 2, hidden: 0 }]);
+  });
+
+  it('truncates every single field to its limit', () => {
+    const long = 'y'.repeat(10_000);
+    const { message } = fitMessage({
+      content: long,
+      username: long,
+      embeds: [embed({ title: long, intro: long, footer: long, fields: Array.from({ length: 40 }, () => ({ name: long, value: long })) })],
+    });
+    expect(limitViolations(message)).toEqual([]);
+    expect(message.embeds?.[0]?.fields?.length).toBeGreaterThan(0);
+    expect(message.embeds?.[0]?.fields?.length).toBeLessThanOrEqual(DISCORD_LIMITS.fields);
+  });
+
+  it('cuts items from the end into "…and N more" so the description fits', () => {
+    const items = Array.from({ length: 200 }, (_, index) => `item ${index} ${'z'.repeat(50)}`);
+    const { message, accounting } = fitMessage({ embeds: [embed({ items })] });
+    expect(limitViolations(message)).toEqual([]);
+    const [account] = accounting;
+    expect(account && account.shown + account.hidden).toBe(200);
+    expect(account?.hidden).toBeGreaterThan(0);
+    expect(message.embeds?.[0]?.description).toContain(`…and ${account?.hidden} more`);
+    expect(message.embeds?.[0]?.description).toContain('item 0 ');
+  });
+
+  it('keeps all embeds together within 6000 characters', () => {
+    const items = Array.from({ length: 60 }, (_, index) => `${index}: ${'w'.repeat(300)}`);
+    const { message, accounting } = fitMessage({ embeds: [embed({ items }), embed({ items, intro: 'v'.repeat(3000) })] });
+    expect(messageEmbedsLength(message)).toBeLessThanOrEqual(DISCORD_LIMITS.embedsTotal);
+    expect(limitViolations(message)).toEqual([]);
+    for (const account of accounting) expect(account.shown + account.hidden).toBe(60);
+  });
+
+  it('caps one huge item so the others still show', () => {
+    const { accounting, message } = fitMessage({ embeds: [embed({ items: ['q'.repeat(50_000), 'small'] })] });
+    expect(accounting).toEqual([{ shown: 2, hidden: 0 }]);
+    expect(message.embeds?.[0]?.description?.split('\n')[0]?.length).toBe(MAX_ITEM_LENGTH);
+  });
+
+  it('counts items of embeds beyond the tenth instead of dropping them', () => {
+    const drafts = Array.from({ length: 12 }, () => embed({ items: ['one', 'two'] }));
+    const { message, accounting } = fitMessage({ embeds: drafts });
+    expect(message.embeds).toHaveLength(10);
+    expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(24);
+  });
+
+  it('counts items left out before fitting', () => {
+    const { message, accounting } = fitMessage({ embeds: [embed({ items: ['a'], hiddenItems: 7 })] });
+    expect(accounting).toEqual([{ shown: 1, hidden: 7 }]);
+    expect(message.embeds?.[0]?.description).toContain('…and 7 more');
+  });
+});

@@ -1,0 +1,471 @@
+import type { AddressInfo } from 'node:net';
+import { REST } from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startFakeDiscord } from './fake-discord.js';
+import type { ErrorTree, FakeDiscord, FakeDiscordOptions, FakeWebhook } from './fake-discord.js';
+
+interface DiscordErrorBody {
+  message: string;
+  code: number;
+  errors?: ErrorTree;
+}
+
+interface RateLimitBody {
+  message: string;
+  retry_after: number;
+  global: boolean;
+}
+
+interface ApiMessage {
+  id: string;
+  channel_id: string;
+  webhook_id: string;
+  content: string;
+  embeds: { title?: string }[];
+  components: unknown[];
+  timestamp: string;
+  edited_timestamp: string | null;
+}
+
+const START = 1_700_000_000_000;
+let clock = START;
+let fake: FakeDiscord;
+let hook: FakeWebhook;
+
+async function start(options: FakeDiscordOptions = {}): Promise<void> {
+  await fake.close();
+  fake = await startFakeDiscord({ now: () => clock, ...options });
+  hook = fake.createWebhook();
+}
+
+beforeEach(async () => {
+  clock = START;
+  fake = await startFakeDiscord({ now: () => clock });
+  hook = fake.createWebhook();
+});
+
+afterEach(async () => {
+  await fake.close();
+});
+
+function send(url: string, body: unknown, init: { method?: string; signal?: AbortSignal } = {}): Promise<Response> {
+  return fetch(url, {
+    method: init.method ?? 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: init.signal,
+  });
+}
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+/** The `_errors` codes at `path` of a 50035 error tree. */
+function errorCodesAt(tree: ErrorTree | undefined, path: readonly string[]): string[] {
+  let node: ErrorTree | undefined = tree;
+  for (const key of path) {
+    const child: ErrorTree | ErrorTree[keyof ErrorTree] = node?.[key];
+    node = child === undefined || Array.isArray(child) ? undefined : child;
+  }
+  return node?._errors?.map((error) => error.code) ?? [];
+}
+
+const text = (length: number, char = 'x'): string => char.repeat(length);
+
+describe('server', () => {
+  it('listens on 127.0.0.1 only, with the API under /api', () => {
+    expect((fake.server.address() as AddressInfo).address).toBe('127.0.0.1');
+    expect(fake.apiBase).toBe(`${fake.url}/api`);
+    expect(hook.url).toBe(`${fake.apiBase}/webhooks/${hook.id}/${hook.token}`);
+    expect(hook.id).toMatch(/^\d{18,19}$/);
+    expect(hook.channelId).toMatch(/^\d{18,19}$/);
+  });
+
+  it('answers GET /gateway/bot for bots and 401 without a bot token', async () => {
+    const ok = await fetch(`${fake.apiBase}/v10/gateway/bot`, { headers: { authorization: 'Bot abc' } });
+    expect(ok.status).toBe(200);
+    expect(await json<unknown>(ok)).toEqual({
+      url: `ws://127.0.0.1:${fake.port}/gateway`,
+      shards: 1,
+      session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+    });
+    const denied = await fetch(`${fake.apiBase}/v10/gateway/bot`);
+    expect(denied.status).toBe(401);
+  });
+
+  it('answers 404 for unknown routes and 405 for wrong methods', async () => {
+    expect((await fetch(`${fake.apiBase}/v10/nothing-here`)).status).toBe(404);
+    expect((await send(hook.url, {}, { method: 'PUT' })).status).toBe(405);
+  });
+
+  it('serves extra routes, versioned and not, before built-in ones', async () => {
+    const seen: Record<string, string>[] = [];
+    fake.addRoute('POST', '/interactions/:id/:token/callback', (context) => {
+      seen.push(context.params);
+      return { status: 204 };
+    });
+    expect((await send(`${fake.apiBase}/v10/interactions/1/t/callback`, { type: 4 })).status).toBe(204);
+    const unversioned = await send(`${fake.apiBase}/interactions/2/u/callback`, { type: 4 });
+    expect(unversioned.status).toBe(204);
+    expect(unversioned.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{32}$/);
+    expect(seen).toEqual([
+      { id: '1', token: 't' },
+      { id: '2', token: 'u' },
+    ]);
+  });
+});
+
+describe('webhook execute', () => {
+  it('answers 204 without wait and stores the message', async () => {
+    const response = await send(hook.url, { content: 'firing', username: 'amcord' });
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
+    expect(fake.messages()).toMatchObject([
+      { webhookId: hook.id, channelId: hook.channelId, content: 'firing', username: 'amcord', edits: 0 },
+    ]);
+  });
+
+  it('answers 200 with the message when wait=true, on the v10 path too', async () => {
+    const url = `${fake.apiBase}/v10/webhooks/${hook.id}/${hook.token}?wait=true`;
+    const response = await send(url, { embeds: [{ title: 'CPU high', color: 0xff0000 }] });
+    expect(response.status).toBe(200);
+    const message = await json<ApiMessage>(response);
+    expect(message).toMatchObject({
+      channel_id: hook.channelId,
+      webhook_id: hook.id,
+      content: '',
+      embeds: [{ type: 'rich', title: 'CPU high', color: 0xff0000 }],
+      components: [],
+      timestamp: new Date(START).toISOString().replace('Z', '+00:00'),
+      edited_timestamp: null,
+    });
+    expect(message.id).toMatch(/^\d{18,19}$/);
+    expect(fake.messages()[0]?.id).toBe(message.id);
+  });
+
+  it('answers 404 10015 for an unknown webhook or a wrong token', async () => {
+    for (const url of [`${fake.apiBase}/webhooks/123456789012345678/${hook.token}`, `${hook.url}x`]) {
+      const response = await send(url, { content: 'x' });
+      expect(response.status).toBe(404);
+      expect(await json<DiscordErrorBody>(response)).toEqual({ message: 'Unknown Webhook', code: 10015 });
+    }
+  });
+
+  it('answers 404 10015 after the webhook is deleted', async () => {
+    expect(fake.deleteWebhook(hook.id)).toBe(true);
+    const response = await send(hook.url, { content: 'x' });
+    expect(response.status).toBe(404);
+    expect((await json<DiscordErrorBody>(response)).code).toBe(10015);
+  });
+
+  it('rejects an empty message with 50006', async () => {
+    for (const body of [{}, { content: '   ' }, { content: '', embeds: [] }]) {
+      const response = await send(hook.url, body);
+      expect(response.status).toBe(400);
+      expect(await json<DiscordErrorBody>(response)).toEqual({ message: 'Cannot send an empty message', code: 50006 });
+    }
+  });
+
+  it('rejects a body that is not JSON with 50109', async () => {
+    const response = await send(hook.url, '{not json');
+    expect(response.status).toBe(400);
+    expect((await json<DiscordErrorBody>(response)).code).toBe(50109);
+  });
+
+  it('drops components unless the webhook is application-owned', async () => {
+    const row = { type: 1, components: [{ type: 2, style: 1, label: 'Silence', custom_id: 'silence' }] };
+    const appHook = fake.createWebhook({ applicationId: '123456789012345678' });
+    await send(hook.url, { content: 'a', components: [row] });
+    await send(appHook.url, { content: 'b', components: [row] });
+    expect(fake.messages({ webhookId: hook.id })[0]?.components).toEqual([]);
+    expect(fake.messages({ webhookId: appHook.id })[0]?.components).toEqual([row]);
+  });
+
+  it('pings roles only when allowed and mentioned in content', async () => {
+    const role = '234567890123456789';
+    await send(hook.url, { content: `<@&${role}> down` });
+    await send(hook.url, { content: `<@&${role}> down`, allowed_mentions: { roles: [role] } });
+    await send(hook.url, { content: 'down', embeds: [{ description: `<@&${role}>` }], allowed_mentions: { roles: [role] } });
+    expect(fake.messages().map((message) => message.mentionRoles)).toEqual([[], [role], []]);
+  });
+});
+
+describe('message validation', () => {
+  const embed = (fields: Record<string, unknown>): Record<string, unknown> => ({ embeds: [{ title: 't', ...fields }] });
+  const field = { name: 'n', value: 'v' };
+
+  const violations: { name: string; body: Record<string, unknown>; path: string[]; code: string }[] = [
+    { name: 'content over 2000', body: { content: text(2001) }, path: ['content'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'more than 10 embeds', body: { embeds: Array.from({ length: 11 }, () => ({ title: 't' })) }, path: ['embeds'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'title over 256', body: embed({ title: text(257) }), path: ['embeds', '0', 'title'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'description over 4096', body: embed({ description: text(4097) }), path: ['embeds', '0', 'description'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'more than 25 fields', body: embed({ fields: Array.from({ length: 26 }, () => field) }), path: ['embeds', '0', 'fields'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'field name over 256', body: embed({ fields: [{ name: text(257), value: 'v' }] }), path: ['embeds', '0', 'fields', '0', 'name'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'field value over 1024', body: embed({ fields: [field, { name: 'n', value: text(1025) }] }), path: ['embeds', '0', 'fields', '1', 'value'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'footer text over 2048', body: embed({ footer: { text: text(2049) } }), path: ['embeds', '0', 'footer', 'text'], code: 'BASE_TYPE_MAX_LENGTH' },
+    { name: 'author name over 256', body: embed({ author: { name: text(257) } }), path: ['embeds', '0', 'author', 'name'], code: 'BASE_TYPE_MAX_LENGTH' },
+    {
+      name: 'embeds together over 6000',
+      body: { embeds: [{ description: text(4096) }, { title: text(256), description: text(1649) }] },
+      path: ['embeds'],
+      code: 'MAX_EMBED_SIZE_EXCEEDED',
+    },
+    { name: 'empty field name', body: embed({ fields: [{ name: '', value: 'v' }] }), path: ['embeds', '0', 'fields', '0', 'name'], code: 'BASE_TYPE_REQUIRED' },
+    { name: 'missing field value', body: embed({ fields: [{ name: 'n' }] }), path: ['embeds', '0', 'fields', '0', 'value'], code: 'BASE_TYPE_REQUIRED' },
+    { name: 'colour above 0xFFFFFF', body: embed({ color: 0x1000000 }), path: ['embeds', '0', 'color'], code: 'NUMBER_TYPE_MAX' },
+    { name: 'negative colour', body: embed({ color: -1 }), path: ['embeds', '0', 'color'], code: 'NUMBER_TYPE_MIN' },
+    { name: 'fractional colour', body: embed({ color: 1.5 }), path: ['embeds', '0', 'color'], code: 'NUMBER_TYPE_COERCE' },
+    { name: 'colour as a string', body: embed({ color: '#ff0000' }), path: ['embeds', '0', 'color'], code: 'NUMBER_TYPE_COERCE' },
+    { name: 'username containing "discord"', body: { content: 'x', username: 'Discord alerts' }, path: ['username'], code: 'USERNAME_INVALID_CONTAINS' },
+  ];
+
+  it.each(violations)('rejects $name with 50035 at its path', async ({ body, path, code }) => {
+    const response = await send(hook.url, body);
+    expect(response.status).toBe(400);
+    const error = await json<DiscordErrorBody>(response);
+    expect(error).toMatchObject({ code: 50035, message: 'Invalid Form Body' });
+    expect(errorCodesAt(error.errors, path)).toContain(code);
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it("uses Discord's error shape and wording", async () => {
+    const error = await json<DiscordErrorBody>(await send(hook.url, embed({ title: text(257) })));
+    expect(error.errors).toEqual({
+      embeds: { '0': { title: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 256 or fewer in length.' }] } } },
+    });
+  });
+
+  it('accepts content, title, description and footer exactly at the limits (6000 in total)', async () => {
+    const body = { content: text(2000), embeds: [{ title: text(256), description: text(4096), footer: { text: text(1648) } }] };
+    expect((await send(hook.url, body)).status).toBe(204);
+  });
+
+  it('accepts 10 embeds, 25 fields and field and author names at their limits', async () => {
+    const fields = [{ name: text(256), value: text(1024) }, ...Array.from({ length: 24 }, () => ({ name: 'n', value: 'v' }))];
+    const embeds = [{ author: { name: text(256) }, fields }, ...Array.from({ length: 9 }, () => ({ title: 't' }))];
+    expect((await send(hook.url, { embeds })).status).toBe(204);
+  });
+
+  it('counts characters as code points, not UTF-16 units', async () => {
+    expect((await send(hook.url, { embeds: [{ title: text(256, '😀') }] })).status).toBe(204);
+    expect((await send(hook.url, { embeds: [{ title: text(257, '😀') }] })).status).toBe(400);
+  });
+});
+
+describe('webhook messages', () => {
+  async function sendAndWait(content: string): Promise<ApiMessage> {
+    return json<ApiMessage>(await send(`${hook.url}?wait=true`, { content }));
+  }
+
+  it('edits a message and records the edit', async () => {
+    const sent = await sendAndWait('firing');
+    clock += 1000;
+    const response = await send(`${hook.url}/messages/${sent.id}`, { content: 'resolved' }, { method: 'PATCH' });
+    expect(response.status).toBe(200);
+    const edited = await json<ApiMessage>(response);
+    expect(edited).toMatchObject({ id: sent.id, content: 'resolved', edited_timestamp: new Date(START + 1000).toISOString().replace('Z', '+00:00') });
+    expect(fake.messages()).toMatchObject([{ id: sent.id, content: 'resolved', edits: 1, editedAt: START + 1000 }]);
+  });
+
+  it('validates edits like new messages', async () => {
+    const sent = await sendAndWait('firing');
+    const url = `${hook.url}/messages/${sent.id}`;
+    const tooLong = await send(url, { embeds: [{ title: text(257) }] }, { method: 'PATCH' });
+    expect((await json<DiscordErrorBody>(tooLong)).code).toBe(50035);
+    const emptied = await send(url, { content: null }, { method: 'PATCH' });
+    expect((await json<DiscordErrorBody>(emptied)).code).toBe(50006);
+    expect(fake.messages()[0]).toMatchObject({ content: 'firing', edits: 0 });
+  });
+
+  it('answers 404 10008 for a message that does not exist or belongs to another webhook', async () => {
+    const other = fake.createWebhook();
+    const sent = await sendAndWait('firing');
+    for (const url of [`${hook.url}/messages/123456789012345678`, `${other.url}/messages/${sent.id}`]) {
+      const response = await send(url, { content: 'x' }, { method: 'PATCH' });
+      expect(response.status).toBe(404);
+      expect(await json<DiscordErrorBody>(response)).toEqual({ message: 'Unknown Message', code: 10008 });
+    }
+  });
+
+  it('gets and deletes a message', async () => {
+    const sent = await sendAndWait('firing');
+    const url = `${hook.url}/messages/${sent.id}`;
+    expect(await json<ApiMessage>(await fetch(url))).toMatchObject({ id: sent.id, content: 'firing' });
+    expect((await fetch(url, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(url)).status).toBe(404);
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('filters stored messages by webhook and channel, in creation order', async () => {
+    const sibling = fake.createWebhook({ channelId: hook.channelId });
+    const elsewhere = fake.createWebhook();
+    await send(hook.url, { content: '1' });
+    await send(elsewhere.url, { content: '2' });
+    await send(sibling.url, { content: '3' });
+    expect(fake.messages({ channelId: hook.channelId }).map((m) => m.content)).toEqual(['1', '3']);
+    expect(fake.messages({ webhookId: elsewhere.id }).map((m) => m.content)).toEqual(['2']);
+  });
+});
+
+describe('rate limits', () => {
+  it('counts down the bucket, answers 429 when it is used up and recovers after the window', async () => {
+    const buckets = new Set<string | null>();
+    for (let sent = 1; sent <= 5; sent += 1) {
+      const response = await send(hook.url, { content: `#${sent}` });
+      expect(response.status).toBe(204);
+      expect(response.headers.get('x-ratelimit-limit')).toBe('5');
+      expect(response.headers.get('x-ratelimit-remaining')).toBe(String(5 - sent));
+      expect(response.headers.get('x-ratelimit-reset')).toBe(((START + 2000) / 1000).toFixed(3));
+      expect(response.headers.get('x-ratelimit-reset-after')).toBe(((START + 2000 - clock) / 1000).toFixed(3));
+      buckets.add(response.headers.get('x-ratelimit-bucket'));
+      clock += 100;
+    }
+    expect(buckets.size).toBe(1);
+
+    clock = START + 500;
+    const limited = await send(hook.url, { content: '#6' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(limited.headers.get('x-ratelimit-scope')).toBe('user');
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(limited.headers.has('x-ratelimit-global')).toBe(false);
+    expect(await json<RateLimitBody>(limited)).toEqual({ message: 'You are being rate limited.', retry_after: 1.5, global: false });
+
+    clock = START + 2000;
+    const recovered = await send(hook.url, { content: '#7' });
+    expect(recovered.status).toBe(204);
+    expect(recovered.headers.get('x-ratelimit-remaining')).toBe('4');
+    expect(fake.stats().byWebhook[hook.id]).toEqual({ total: 7, ok: 6, clientErrors: 0, rateLimited: 1, serverErrors: 0 });
+    expect(fake.stats().invalidRequests).toBe(1);
+  });
+
+  it('keeps one bucket per webhook', async () => {
+    const other = fake.createWebhook();
+    const first = await send(hook.url, { content: 'a' });
+    const second = await send(other.url, { content: 'b' });
+    expect(first.headers.get('x-ratelimit-bucket')).not.toBe(second.headers.get('x-ratelimit-bucket'));
+    expect(second.headers.get('x-ratelimit-remaining')).toBe('4');
+  });
+
+  it('limits new messages per channel with scope "shared"', async () => {
+    await start({ rateLimit: { limit: 100, windowMs: 1000 }, channelRateLimit: { limit: 2, windowMs: 1000 } });
+    const sibling = fake.createWebhook({ channelId: hook.channelId });
+    const elsewhere = fake.createWebhook();
+    expect((await send(hook.url, { content: '' })).status).toBe(400); // rejected messages do not count
+    expect((await send(hook.url, { content: '1' })).status).toBe(204);
+    expect((await send(sibling.url, { content: '2' })).status).toBe(204);
+    const limited = await send(hook.url, { content: '3' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-scope')).toBe('shared');
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect((await send(elsewhere.url, { content: '4' })).status).toBe(204);
+    clock += 1000;
+    expect((await send(hook.url, { content: '5' })).status).toBe(204);
+  });
+
+  it('applies an optional global limit', async () => {
+    await start({ globalRateLimit: { limit: 2, windowMs: 1000 } });
+    const other = fake.createWebhook();
+    await send(hook.url, { content: '1' });
+    await send(other.url, { content: '2' });
+    const limited = await send(hook.url, { content: '3' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-global')).toBe('true');
+    expect(limited.headers.get('x-ratelimit-scope')).toBe('global');
+    expect((await json<RateLimitBody>(limited)).global).toBe(true);
+  });
+
+  it('forces 429s with rateLimitNext', async () => {
+    fake.rateLimitNext(1, 1.5);
+    const limited = await send(hook.url, { content: 'x' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect((await json<RateLimitBody>(limited)).retry_after).toBe(1.5);
+    expect((await send(hook.url, { content: 'x' })).status).toBe(204);
+  });
+
+  it('lets @discordjs/rest send a burst by following the headers', async () => {
+    await start({ now: Date.now, rateLimit: { limit: 2, windowMs: 200 } });
+    const rest = new REST({ api: fake.apiBase, retries: 0 });
+    const route = `/webhooks/${hook.id}/${hook.token}` as const;
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((content) => rest.post(route, { body: { content }, auth: false, query: new URLSearchParams({ wait: 'true' }) })),
+    );
+    expect(results).toHaveLength(4);
+    expect(fake.messages().map((m) => m.content).sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(fake.requests.every((request) => request.path.startsWith('/api/v10/webhooks/'))).toBe(true);
+    // The client waits on X-RateLimit-Remaining/-Reset-After, so it never runs into a 429.
+    expect(fake.stats().totals.rateLimited).toBe(0);
+  });
+});
+
+describe('fault injection', () => {
+  it('fails the next requests with failNext', async () => {
+    fake.failNext(2, { status: 502 });
+    const first = await send(hook.url, { content: 'x' });
+    expect(first.status).toBe(502);
+    expect(await json<DiscordErrorBody>(first)).toEqual({ message: 'Bad Gateway', code: 0 });
+    expect((await send(hook.url, { content: 'x' })).status).toBe(502);
+    expect((await send(hook.url, { content: 'x' })).status).toBe(204);
+    expect(fake.stats().byWebhook[hook.id]).toMatchObject({ serverErrors: 2, ok: 1 });
+    expect(fake.messages()).toHaveLength(1);
+  });
+
+  it('fails only the chosen webhook, with Retry-After and a raw body', async () => {
+    const other = fake.createWebhook();
+    fake.failNext(1, { status: 503, webhookId: other.id, retryAfter: 3, body: '<html>upstream</html>' });
+    expect((await send(hook.url, { content: 'x' })).status).toBe(204);
+    const failed = await send(other.url, { content: 'x' });
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('retry-after')).toBe('3');
+    expect(failed.headers.get('content-type')).toContain('text/html');
+    expect(await failed.text()).toBe('<html>upstream</html>');
+  });
+
+  it('holds requests with hangNext until the client gives up', async () => {
+    fake.hangNext(1);
+    await expect(send(hook.url, { content: 'x' }, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', status: undefined });
+    expect((await send(hook.url, { content: 'y' })).status).toBe(204);
+    expect(fake.messages().map((m) => m.content)).toEqual(['y']);
+  });
+
+  it('closes promptly while a request hangs', async () => {
+    fake.hangNext(1);
+    const pending = send(hook.url, { content: 'x' }).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(fake.requests).toHaveLength(1));
+    const started = performance.now();
+    await fake.close();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(await pending).toBeInstanceOf(Error);
+  });
+});
+
+describe('records', () => {
+  it('records every request, including rejected ones, and resets', async () => {
+    await send(`${hook.url}?wait=true`, { content: 'ok' });
+    await send(`${fake.apiBase}/v10/webhooks/1/nope`, { content: 'x' });
+    expect(fake.requests).toMatchObject([
+      {
+        method: 'POST',
+        path: `/api/webhooks/${hook.id}/${hook.token}`,
+        query: { wait: 'true' },
+        body: { content: 'ok' },
+        status: 200,
+        at: START,
+        route: 'POST /webhooks/:id/:token',
+        webhookId: hook.id,
+      },
+      { path: '/api/v10/webhooks/1/nope', status: 404, webhookId: '1' },
+    ]);
+    expect(fake.requests[0]?.headers['content-type']).toBe('application/json');
+    expect(fake.stats().totals).toEqual({ total: 2, ok: 1, clientErrors: 1, rateLimited: 0, serverErrors: 0 });
+
+    fake.reset();
+    expect(fake.requests).toEqual([]);
+    expect(fake.messages()).toEqual([]);
+    expect(fake.stats().totals.total).toBe(0);
+    expect(fake.getWebhook(hook.id)).toEqual(hook);
+  });
+});

@@ -1,0 +1,71 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { webhookPayloadSchema, type WebhookAlert, type WebhookPayload } from '../../src/alertmanager/webhook.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'alertmanager-0.25');
+
+/** The webhook payloads captured from Alertmanager 0.25, by file name without .json. */
+export function capturedPayloads(): Record<string, WebhookPayload> {
+  const payloads: Record<string, WebhookPayload> = {};
+  for (const file of readdirSync(FIXTURES).filter((name) => name.startsWith('webhook-'))) {
+    const raw: unknown = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+    payloads[file.replace(/\.json$/, '')] = webhookPayloadSchema.parse(raw);
+  }
+  return payloads;
+}
+
+export function capturedRaw(name: string): unknown {
+  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8'));
+}
+
+/** An alert as Alertmanager would send it; fields default to a firing node alert. */
+export function makeAlert(overrides: Partial<WebhookAlert> & { labels?: Record<string, string> } = {}): WebhookAlert {
+  return {
+    status: 'firing',
+    labels: { alertname: 'HighCPUUsage', instance: 'node-1:9100', job: 'node', severity: 'warning' },
+    annotations: { summary: 'CPU busy', description: 'CPU at 93%' },
+    startsAt: '2026-11-25T13:53:45.145505455Z',
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph?g0.expr=up',
+    fingerprint: '0123456789abcdef',
+    ...overrides,
+  };
+}
+
+/** A payload around the given alerts, with Alertmanager's derived fields filled in. */
+export function makePayload(alerts: WebhookAlert[], overrides: Partial<WebhookPayload> = {}): WebhookPayload {
+  const commonLabels = commonOf(alerts.map((alert) => alert.labels));
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="HighCPUUsage"}',
+    truncatedAlerts: 0,
+    status: alerts.some((alert) => alert.status === 'firing') ? 'firing' : 'resolved',
+    receiver: 'amcord',
+    groupLabels: { alertname: alerts[0]?.labels.alertname ?? 'HighCPUUsage' },
+    commonLabels,
+    commonAnnotations: commonOf(alerts.map((alert) => alert.annotations)),
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+    ...overrides,
+  };
+}
+
+function commonOf(sets: Array<Record<string, string>>): Record<string, string> {
+  const [first, ...rest] = sets;
+  if (!first) return {};
+  return Object.fromEntries(Object.entries(first).filter(([name, value]) => rest.every((set) => set[name] === value)));
+}
+
+/** `count` alerts of one group, each with an annotation of `annotationBytes` characters. */
+export function manyAlerts(count: number, annotationBytes = 0): WebhookAlert[] {
+  return Array.from({ length: count }, (_, index) =>
+    makeAlert({
+      labels: { alertname: 'DiskSpaceLow', instance: `host-${index}:9100`, mountpoint: `/srv/${index}`, severity: 'warning' },
+      annotations: {
+        summary: `Disk almost full on host-${index}`,
+        description: `${'x'.repeat(annotationBytes)}`,
+      },
+      fingerprint: index.toString(16).padStart(16, '0'),
+    }),
+  );
+}
