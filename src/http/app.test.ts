@@ -1,0 +1,132 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { WebhookPayload } from '../alertmanager/webhook.js';
+import { DiscordDeliveryError } from '../discord/webhook-client.js';
+import type { Notifier } from '../notify/notifier.js';
+import { capturedRaw } from '../../test/support/payloads.js';
+import { createApp, type AppDeps } from './app.js';
+import type { ReceiverAuth } from './auth.js';
+
+class RecordingNotifier implements Notifier {
+  readonly received: WebhookPayload[] = [];
+  failWith: Error | undefined;
+  notify(payload: WebhookPayload) {
+    if (this.failWith) return Promise.reject(this.failWith);
+    this.received.push(payload);
+    return Promise.resolve({ messageIds: ['1'] });
+  }
+}
+
+function setup(overrides: { auth?: ReceiverAuth; maxBodyBytes?: number; ready?: boolean } = {}) {
+  const notifier = new RecordingNotifier();
+  const deps: AppDeps = {
+    notifier,
+    logger: pino({ level: 'silent' }),
+    auth: overrides.auth ?? {},
+    maxBodyBytes: overrides.maxBodyBytes ?? 1024 * 1024,
+    isReady: () => overrides.ready ?? true,
+  };
+  return { app: createApp(deps), notifier };
+}
+
+const payload = capturedRaw('webhook-group-firing') as Record<string, unknown>;
+const post = (body: string, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  body,
+  headers: { 'content-type': 'application/json', ...headers },
+});
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('POST /alerts', () => {
+  it('accepts an Alertmanager payload and hands it to the notifier', async () => {
+    const { app, notifier } = setup();
+    const response = await app.request('/alerts', post(JSON.stringify(payload)));
+    expect(response.status).toBe(200);
+    expect(notifier.received).toHaveLength(1);
+    expect(notifier.received[0]?.alerts).toHaveLength(3);
+  });
+
+  it('accepts fields that newer Alertmanagers add', async () => {
+    const { app, notifier } = setup();
+    const newer = { ...payload, notification_reason: 'new_alerts', routeLabels: { team: 'ops' } };
+    expect((await app.request('/alerts', post(JSON.stringify(newer)))).status).toBe(200);
+    expect(notifier.received).toHaveLength(1);
+  });
+
+  it('refuses a body that is not JSON with 400, delivering nothing', async () => {
+    const { app, notifier } = setup();
+    const response = await app.request('/alerts', post('{"version": "4", '));
+    expect(response.status).toBe(400);
+    expect(notifier.received).toHaveLength(0);
+  });
+
+  it('names the offending field of a payload that breaks the schema', async () => {
+    const { app, notifier } = setup();
+    const alerts = payload.alerts as Array<Record<string, unknown>>;
+    const broken = { ...payload, alerts: [{ ...alerts[0], status: 'burning' }] };
+    const response = await app.request('/alerts', post(JSON.stringify(broken)));
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string; issues: Array<{ path: string }> };
+    expect(body.error).toContain('alerts[0].status');
+    expect(body.issues[0]?.path).toBe('alerts[0].status');
+    expect(notifier.received).toHaveLength(0);
+
+    const missing = { ...payload } as Record<string, unknown>;
+    delete missing.groupKey;
+    const second = await app.request('/alerts', post(JSON.stringify(missing)));
+    expect(((await second.json()) as { error: string }).error).toContain('groupKey');
+    expect(notifier.received).toHaveLength(0);
+  });
+
+  it('refuses a body over the size limit with 413, delivering nothing', async () => {
+    const { app, notifier } = setup({ maxBodyBytes: 1024 * 1024 });
+    const huge = { ...payload, commonAnnotations: { pad: 'x'.repeat(1024 * 1024) } };
+    const response = await app.request('/alerts', post(JSON.stringify(huge)));
+    expect(response.status).toBe(413);
+    expect(notifier.received).toHaveLength(0);
+  });
+
+  it('requires the bearer token when one is configured', async () => {
+    const { app, notifier } = setup({ auth: { bearerToken: 'let-me-in' } });
+    const body = JSON.stringify(payload);
+    expect((await app.request('/alerts', post(body))).status).toBe(401);
+    expect((await app.request('/alerts', post(body, { authorization: 'Bearer wrong' }))).status).toBe(401);
+    expect(notifier.received).toHaveLength(0);
+    expect((await app.request('/alerts', post(body, { authorization: 'Bearer let-me-in' }))).status).toBe(200);
+    expect(notifier.received).toHaveLength(1);
+  });
+
+  it('requires basic auth when configured, and takes either credential when both are', async () => {
+    const { app, notifier } = setup({ auth: { bearerToken: 'tok', basic: { username: 'am', password: 'pw' } } });
+    const body = JSON.stringify(payload);
+    expect((await app.request('/alerts', post(body, { authorization: basic('am', 'nope') }))).status).toBe(401);
+    expect(notifier.received).toHaveLength(0);
+    expect((await app.request('/alerts', post(body, { authorization: basic('am', 'pw') }))).status).toBe(200);
+    expect((await app.request('/alerts', post(body, { authorization: 'Bearer tok' }))).status).toBe(200);
+    expect(notifier.received).toHaveLength(2);
+  });
+
+  it('answers 5xx when delivery failed, so Alertmanager retries', async () => {
+    const { app, notifier } = setup();
+    notifier.failWith = new DiscordDeliveryError('webhook 1: Discord answered 503; gave up', 'unavailable', 503);
+    expect((await app.request('/alerts', post(JSON.stringify(payload)))).status).toBe(503);
+    notifier.failWith = new DiscordDeliveryError('webhook 1 no longer exists', 'gone', 404);
+    const gone = await app.request('/alerts', post(JSON.stringify(payload)));
+    expect(gone.status).toBe(502);
+    expect(((await gone.json()) as { error: string }).error).toContain('no longer exists');
+  });
+});
+
+describe('probes', () => {
+  it('/healthz is always ok; /readyz follows readiness', async () => {
+    expect((await setup().app.request('/healthz')).status).toBe(200);
+    expect((await setup({ ready: true }).app.request('/readyz')).status).toBe(200);
+    expect((await setup({ ready: false }).app.request('/readyz')).status).toBe(503);
+  });
+
+  it('unknown paths get a JSON 404', async () => {
+    const response = await setup().app.request('/nope');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'no route for GET /nope' });
+  });
+});

@@ -1,0 +1,100 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeDiscord, type FakeDiscord, type FakeWebhook } from '../support/fake-discord.js';
+import { postAlerts, startAlertmanager, waitUntil, type RunningProcess } from '../support/processes.js';
+import { startTestAmcord, type TestAmcord } from '../support/amcord.js';
+
+const TOKEN = 'e2e-bearer-token-4f9a';
+
+/**
+ * Real Alertmanager 0.25 -> amcord -> fake Discord. Alertmanager groups by alertname with
+ * second-scale timers; amcord must deliver what it is sent, through Discord's failures.
+ */
+describe('Alertmanager to Discord through amcord', () => {
+  let discord: FakeDiscord;
+  let webhook: FakeWebhook;
+  let amcord: TestAmcord;
+  let alertmanager: RunningProcess;
+
+  beforeAll(async () => {
+    discord = await startFakeDiscord();
+    webhook = discord.createWebhook();
+    amcord = await startTestAmcord({
+      AMCORD_DISCORD_WEBHOOK_URL: webhook.url,
+      AMCORD_SERVER_AUTH_BEARER_TOKEN: TOKEN,
+      AMCORD_DISCORD_DELIVERY_TIMEOUT: '3s',
+    });
+    alertmanager = await startAlertmanager({
+      config: {
+        route: { receiver: 'amcord', group_by: ['alertname'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
+        receivers: [
+          {
+            name: 'amcord',
+            webhook_configs: [
+              {
+                url: `${amcord.url}/alerts`,
+                send_resolved: true,
+                http_config: { authorization: { type: 'Bearer', credentials: TOKEN } },
+              },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await alertmanager?.stop();
+    await amcord?.close();
+    await discord?.close();
+  });
+
+  afterEach(() => discord.clearFaults());
+
+  const messagesAbout = (alertname: string) =>
+    discord.messages({ webhookId: webhook.id }).filter((message) => JSON.stringify(message.embeds).includes(alertname));
+
+  it('delivers a firing alert and its resolution as rich embeds', async () => {
+    const alert = {
+      labels: { alertname: 'E2EHighCPU', instance: 'gateway:9100', severity: 'critical' },
+      annotations: { summary: 'CPU busy on gateway', description: 'CPU at 97%' },
+      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=cpu',
+    };
+    await postAlerts(alertmanager.url, [alert]);
+    await waitUntil(() => messagesAbout('E2EHighCPU').length === 1, { timeoutMs: 20_000, description: 'the firing message' });
+    const [firing] = messagesAbout('E2EHighCPU');
+    expect(firing?.embeds[0]?.title).toBe('🔴 Firing: E2EHighCPU on gateway:9100 (critical)');
+    expect(firing?.embeds[0]?.color).toBe(0xe74c3c);
+    expect(firing?.embeds[0]?.description).toBe('CPU busy on gateway\nCPU at 97%');
+    expect(firing?.embeds[0]?.url).toBe(alert.generatorURL);
+
+    await postAlerts(alertmanager.url, [{ ...alert, endsAt: new Date() }]);
+    await waitUntil(() => messagesAbout('E2EHighCPU').length === 2, { timeoutMs: 20_000, description: 'the resolved message' });
+    const resolved = messagesAbout('E2EHighCPU')[1];
+    expect(resolved?.embeds[0]?.title).toBe('✅ Resolved: E2EHighCPU on gateway:9100');
+    expect(resolved?.embeds[0]?.color).toBe(0x2ecc71);
+  });
+
+  it('gets a notification through Discord server errors: amcord answers 5xx and Alertmanager retries', async () => {
+    discord.failNext(12, { status: 500, webhookId: webhook.id });
+    await postAlerts(alertmanager.url, [{ labels: { alertname: 'E2EDiscordDown', instance: 'nas:9100', severity: 'warning' } }]);
+    await waitUntil(() => messagesAbout('E2EDiscordDown').length >= 1, { timeoutMs: 45_000, description: 'delivery after the outage' });
+    const failed = discord.requests.filter((request) => request.status === 500);
+    expect(failed.length).toBe(12);
+    expect(amcord.logs.text).toMatch(/notification not delivered; Alertmanager will retry/);
+  });
+
+  it('waits out a 429 and delivers the message once', async () => {
+    const before = discord.stats().totals.rateLimited;
+    discord.rateLimitNext(1, 1, { webhookId: webhook.id });
+    await postAlerts(alertmanager.url, [{ labels: { alertname: 'E2ERateLimited', instance: 'pi:9100', severity: 'info' } }]);
+    await waitUntil(() => messagesAbout('E2ERateLimited').length === 1, { timeoutMs: 20_000, description: 'the rate-limited message' });
+    expect(discord.stats().totals.rateLimited).toBe(before + 1);
+    expect(messagesAbout('E2ERateLimited')).toHaveLength(1);
+  });
+
+  it('never logs the webhook token or the bearer token', () => {
+    expect(amcord.logs.lines.length).toBeGreaterThan(0);
+    expect(amcord.logs.text).not.toContain(webhook.token);
+    expect(amcord.logs.text).not.toContain(TOKEN);
+  });
+});

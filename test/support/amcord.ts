@@ -1,0 +1,34 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/load.js';
+import { startAmcord, type RunningAmcord } from '../../src/main.js';
+
+/** Every line amcord logged, kept so tests can assert on logs (and on secrets not being in them). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestAmcord extends RunningAmcord {
+  logs: LogCapture;
+  preview: string[];
+}
+
+/**
+ * Starts amcord in-process on a free loopback port, configured by AMCORD_* variables exactly as a
+ * user's environment would, with logs captured.
+ */
+export async function startTestAmcord(env: Record<string, string> = {}): Promise<TestAmcord> {
+  const loaded = loadConfig({
+    env: { AMCORD_SERVER_HOST: '127.0.0.1', AMCORD_SERVER_PORT: '0', AMCORD_LOG_LEVEL: 'debug', AMCORD_LOG_FORMAT: 'json', ...env },
+  });
+  const logs = new LogCapture();
+  const preview: string[] = [];
+  const amcord = await startAmcord(loaded, { logDestination: logs, previewOutput: (text) => preview.push(text) });
+  return Object.assign(amcord, { logs, preview });
+}
