@@ -1,0 +1,100 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort, waitUntil } from './support/processes.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'alertmanager-0.25', 'webhook-group-firing.json');
+/** A clean environment: no AMCORD_* from the developer's shell. */
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AMCORD_')));
+
+function run(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    input: options.input ?? '',
+    encoding: 'utf8',
+    env: { ...cleanEnv(), ...options.env },
+    timeout: 20_000,
+  });
+}
+
+function tempConfig(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'amcord-cli-')), 'amcord.yml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('amcord render', () => {
+  it('prints the Discord message JSON for a payload on stdin', () => {
+    const result = run(['render'], { input: readFileSync(FIXTURE, 'utf8') });
+    expect(result.status).toBe(0);
+    const messages = JSON.parse(result.stdout) as Array<{ embeds: Array<{ title: string }> }>;
+    expect(messages[0]?.embeds[0]?.title).toBe('🟠 3 firing: DiskSpaceLow (warning)');
+  });
+
+  it('prints a readable form with --text', () => {
+    const result = run(['render', '--text'], { input: readFileSync(FIXTURE, 'utf8') });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('🟠 3 firing: DiskSpaceLow (warning) [orange]');
+  });
+
+  it('says what is wrong with input that is not a payload', () => {
+    const notJson = run(['render'], { input: 'hello' });
+    expect(notJson.status).toBe(1);
+    expect(notJson.stderr).toMatch(/stdin is not JSON/);
+    const notPayload = run(['render'], { input: '{"version":"4"}' });
+    expect(notPayload.status).toBe(1);
+    expect(notPayload.stderr).toMatch(/not an Alertmanager webhook payload[\s\S]*groupKey/);
+  });
+});
+
+describe('amcord check-config', () => {
+  it('accepts a valid file and says which mode it gives', () => {
+    const path = tempConfig('discord:\n  webhook_url: https://discord.com/api/webhooks/1234567890123456789/tok-en\n');
+    const result = run(['check-config', '--config', path]);
+    expect(result.stdout).toMatch(/configuration OK .* delivers to a Discord webhook/);
+    expect(result.status).toBe(0);
+  });
+
+  it('exits non-zero naming the key and the reason', () => {
+    const result = run(['check-config'], { env: { AMCORD_CONFIG: tempConfig('server:\n  port: 70000\n') } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/server\.port/);
+    expect(result.stderr).toMatch(/65535/);
+  });
+
+  it('refuses an unknown command', () => {
+    const result = run(['frobnicate']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});
+
+describe('amcord serve with no configuration', () => {
+  it('starts in preview mode, prints what it would send, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [CLI], {
+      env: { ...cleanEnv(), AMCORD_SERVER_PORT: String(port), AMCORD_SERVER_HOST: '127.0.0.1', AMCORD_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitUntil(() => stdout.includes('amcord is listening in preview mode'), { timeoutMs: 15_000, description: 'amcord to start' });
+      const response = await fetch(`http://127.0.0.1:${port}/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: readFileSync(FIXTURE, 'utf8'),
+      });
+      expect(response.status).toBe(200);
+      await waitUntil(() => stdout.includes('3 firing: DiskSpaceLow'), { timeoutMs: 5_000, description: 'the preview' });
+      expect(stdout).toContain('Disk almost full on registry:9100');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('amcord stopped');
+  });
+});
