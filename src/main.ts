@@ -1,16 +1,24 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { DestinationStream } from 'pino';
 import type { LoadedConfig } from './config/load.js';
+import type { Destination } from './delivery/destination.js';
+import { OutboxWorker } from './delivery/outbox-worker.js';
+import { PreviewDestination } from './delivery/preview-destination.js';
+import { WebhookDestination } from './delivery/webhook-destination.js';
 import { DiscordWebhookClient } from './discord/webhook-client.js';
 import { parseWebhookUrl } from './discord/webhook-url.js';
+import { fromWebhookAlert } from './engine/alert.js';
+import { Dispatcher } from './engine/dispatcher.js';
+import type { Notification } from './engine/notification.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './log/logger.js';
-import type { DestinationStream } from 'pino';
-import { DiscordNotifier } from './notify/discord-notifier.js';
-import type { Notifier } from './notify/notifier.js';
-import { PreviewNotifier } from './notify/preview-notifier.js';
-import type { RenderOptions } from './render/render.js';
-import { systemClock } from './util/sleep.js';
+import { notificationPayload } from './render/notification-payload.js';
+import { renderPayload, type RenderOptions } from './render/render.js';
+import { openDatabase } from './store/database.js';
+import { EngineStore } from './store/engine-store.js';
+import { OutboxStore, type OutboxKind } from './store/outbox-store.js';
+import { sleep, systemClock } from './util/sleep.js';
 
 export interface StartOptions {
   /** Log lines go here instead of stdout (tests). */
@@ -24,37 +32,26 @@ export interface RunningAmcord {
   port: number;
   logger: Logger;
   mode: 'discord' | 'preview';
-  /** Stops taking requests, lets those in flight finish, and releases everything. */
+  dispatcher: Dispatcher;
+  /** Stops taking requests, lets deliveries in flight finish, and releases everything. */
   close(): Promise<void>;
 }
 
-function createNotifier(loaded: LoadedConfig, logger: Logger, signal: AbortSignal, options: StartOptions): Notifier {
-  const { discord, alertmanager } = loaded.config;
-  const render: RenderOptions = {
-    externalUrl: alertmanager.external_url,
-    username: discord.username,
-    avatarUrl: discord.avatar_url,
-  };
-  if (!discord.webhook_url) {
-    const output = options.previewOutput ?? ((text: string) => void process.stdout.write(text));
-    return new PreviewNotifier({ render, logger: logger.child({ module: 'preview' }), output });
-  }
-  const client = new DiscordWebhookClient({
-    logger: logger.child({ module: 'discord' }),
-    requestTimeoutMs: discord.request_timeout,
-    signal,
-  });
-  return new DiscordNotifier({
-    client,
-    target: parseWebhookUrl(discord.webhook_url),
-    render,
-    deliveryTimeoutMs: discord.delivery_timeout,
-    clock: systemClock,
-    logger: logger.child({ module: 'notify' }),
-  });
+/** New alerts and repeats notify people with a new message; other changes update the living one. */
+export function outboxKindFor(notification: Notification): OutboxKind {
+  return notification.reason === 'all-resolved' || notification.reason === 'newly-resolved' ? 'edit' : 'post';
 }
 
-/** Wires config -> logger -> notifier -> HTTP, and listens. */
+function createDestination(loaded: LoadedConfig, logger: Logger, signal: AbortSignal, options: StartOptions): Destination {
+  const { discord } = loaded.config;
+  if (!discord.webhook_url) {
+    return new PreviewDestination(options.previewOutput ?? ((text: string) => void process.stdout.write(text)));
+  }
+  const client = new DiscordWebhookClient({ logger: logger.child({ module: 'discord' }), requestTimeoutMs: discord.request_timeout, signal });
+  return new WebhookDestination('discord', client, parseWebhookUrl(discord.webhook_url));
+}
+
+/** Wires config -> logger -> store -> engine -> outbox worker -> HTTP, and listens. */
 export async function startAmcord(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningAmcord> {
   const { config } = loaded;
   const logger = createLogger({
@@ -64,12 +61,45 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const shutdown = new AbortController();
-  const notifier = createNotifier(loaded, logger, shutdown.signal, options);
-  const mode = config.discord.webhook_url ? 'discord' : 'preview';
+  const db = openDatabase(config.data_dir);
+  const outbox = new OutboxStore(db);
+  const destination = createDestination(loaded, logger, shutdown.signal, options);
+  const render: RenderOptions = { externalUrl: config.alertmanager.external_url, username: config.discord.username, avatarUrl: config.discord.avatar_url };
+  const worker = new OutboxWorker({
+    destination,
+    outbox,
+    render: (entry) => renderPayload(notificationPayload(entry.notification), render).map((fitted) => fitted.message),
+    clock: systemClock,
+    sleep,
+    logger: logger.child({ module: 'outbox', destination: destination.name }),
+    attemptTimeoutMs: config.discord.delivery_timeout,
+    retry: { initialMs: 5_000, maxMs: 300_000 },
+  });
+  const { grouping } = config;
+  const dispatcher = new Dispatcher({
+    store: new EngineStore(db),
+    clock: systemClock,
+    logger,
+    route: 'amcord',
+    receiver: destination.name,
+    grouping: {
+      groupBy: grouping.group_by,
+      groupWaitMs: grouping.group_wait,
+      groupIntervalMs: grouping.group_interval,
+      repeatIntervalMs: grouping.repeat_interval,
+      sendResolved: grouping.send_resolved,
+      resolveTimeoutMs: grouping.resolve_timeout,
+    },
+    sink: (notification) => {
+      outbox.enqueue(destination.name, outboxKindFor(notification), notification, systemClock.now(), worker.inFlightId);
+      queueMicrotask(() => worker.notify());
+    },
+  });
+
   let ready = false;
   const { auth } = config.server;
   const app = createApp({
-    notifier,
+    accept: (payload) => dispatcher.ingest(payload.alerts.map(fromWebhookAlert), payload.externalURL),
     logger,
     maxBodyBytes: config.server.max_body_bytes,
     auth: {
@@ -79,31 +109,41 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     isReady: () => ready,
   });
 
+  dispatcher.start();
+  worker.start();
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(started));
     started.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const mode = config.discord.webhook_url ? 'discord' : 'preview';
   ready = true;
-  logger.info({ port, host: config.server.host, mode, config: loaded.source }, mode === 'preview'
-    ? 'amcord is listening in preview mode: no Discord destination is configured, messages are printed instead of sent'
-    : 'amcord is listening');
+  logger.info(
+    { port, host: config.server.host, mode, config: loaded.source, dataDir: config.data_dir },
+    mode === 'preview'
+      ? 'amcord is listening in preview mode: no Discord destination is configured, messages are printed instead of sent'
+      : 'amcord is listening',
+  );
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     logger,
     mode,
+    dispatcher,
     async close() {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Requests in flight get a grace period to finish their delivery; then waits are aborted.
-      const grace = setTimeout(() => shutdown.abort(new Error('shutting down')), 10_000);
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       await closed;
+      dispatcher.stop();
+      // A delivery in flight gets a moment to finish; whatever is left stays in the outbox for next time.
+      const grace = setTimeout(() => shutdown.abort(new Error('shutting down')), 5_000);
+      await worker.stop();
       clearTimeout(grace);
       shutdown.abort(new Error('shutting down'));
+      db.close();
       logger.info('amcord stopped');
       logger.flush();
     },

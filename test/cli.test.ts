@@ -73,9 +73,16 @@ describe('amcord check-config', () => {
 
 describe('amcord serve with no configuration', () => {
   it('starts in preview mode, prints what it would send, and stops cleanly on SIGTERM', async () => {
+    // The captured alerts started long ago, so their group flushes at once instead of after group_wait.
     const port = await freePort();
     const child = spawn(process.execPath, [CLI], {
-      env: { ...cleanEnv(), AMCORD_SERVER_PORT: String(port), AMCORD_SERVER_HOST: '127.0.0.1', AMCORD_LOG_FORMAT: 'json' },
+      env: {
+        ...cleanEnv(),
+        AMCORD_SERVER_PORT: String(port),
+        AMCORD_SERVER_HOST: '127.0.0.1',
+        AMCORD_LOG_FORMAT: 'json',
+        AMCORD_DATA_DIR: mkdtempSync(join(tmpdir(), 'amcord-cli-data-')),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

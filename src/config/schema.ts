@@ -53,6 +53,29 @@ const discord = z.strictObject({
   delivery_timeout: duration.default(60_000),
 });
 
+/** `'...'` groups by every label, as in Alertmanager. */
+const groupBy = z
+  .array(z.string().min(1))
+  .transform((names, ctx) => {
+    if (!names.includes('...')) return names;
+    if (names.length > 1) ctx.addIssue({ code: 'custom', message: "'...' means every label and cannot be combined with names" });
+    return 'all' as const;
+  });
+
+/** Alertmanager's grouping and its defaults; amcord does the grouping itself. */
+const grouping = z.strictObject({
+  group_by: groupBy.default(['alertname']),
+  group_wait: duration.default(30_000),
+  group_interval: duration.default(300_000),
+  repeat_interval: duration.default(14_400_000),
+  send_resolved: z.boolean().default(true),
+  /**
+   * A firing alert that Alertmanager stops mentioning is resolved after this long. Alertmanager
+   * re-sends firing alerts every repeat_interval, so keep this above its repeat_interval.
+   */
+  resolve_timeout: duration.default(18_000_000),
+});
+
 const log = z.strictObject({
   level: logLevel.default('info'),
   /** auto: readable on a terminal, JSON otherwise. */
@@ -108,7 +131,10 @@ export const SECRET_FILE_KEYS = [
 
 export const configSchema = z
   .strictObject({
+    /** Where state is kept (SQLite): groups, notification log, outbox. */
+    data_dir: z.string().min(1).default('./data'),
     server: server.prefault({}),
+    grouping: grouping.prefault({}),
     log: log.prefault({}),
     discord: discord.prefault({}),
     alertmanager: alertmanager.prefault({}),
@@ -116,6 +142,12 @@ export const configSchema = z
     bot: bot.prefault({}),
   })
   .superRefine((config, ctx) => {
+    if (config.grouping.group_interval <= 0) {
+      ctx.addIssue({ code: 'custom', path: ['grouping', 'group_interval'], message: 'must be greater than 0' });
+    }
+    if (config.grouping.repeat_interval <= 0) {
+      ctx.addIssue({ code: 'custom', path: ['grouping', 'repeat_interval'], message: 'must be greater than 0' });
+    }
     if (config.bot.enabled) {
       for (const key of ['token', 'application_id', 'guild_id'] as const) {
         if (config.bot[key] === undefined) ctx.addIssue({ code: 'custom', path: ['bot', key], message: 'is required when bot.enabled is true' });

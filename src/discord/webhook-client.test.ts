@@ -93,6 +93,7 @@ describe('DiscordWebhookClient against the fake Discord', () => {
     discord.deleteWebhook(webhook.id);
     const error = (await client.execute(target, message(1), deadline()).catch((caught: unknown) => caught)) as DiscordDeliveryError;
     expect(error.failure).toBe('gone');
+    expect(error.discordCode).toBe(10015);
     expect(error.message).toContain(webhook.id);
     expect(error.message).not.toContain(webhook.token);
     expect(posts()).toHaveLength(1);

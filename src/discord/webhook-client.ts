@@ -16,6 +16,8 @@ export class DiscordDeliveryError extends Error {
     message: string,
     readonly failure: DeliveryFailure,
     readonly status?: number,
+    /** Discord's JSON error code, when it sent one (10015 unknown webhook, 50035 invalid body, …). */
+    readonly discordCode?: number,
   ) {
     super(redactWebhookUrls(message));
   }
@@ -162,11 +164,12 @@ export class DiscordWebhookClient {
 
   private finalError(name: string, status: number, body: unknown): DiscordDeliveryError {
     const detail = discordErrorText(body);
-    if (status === 404) return new DiscordDeliveryError(`${name} no longer exists (404 ${detail})`, 'gone', status);
+    const code = isRecord(body) && typeof body.code === 'number' ? body.code : undefined;
+    if (status === 404) return new DiscordDeliveryError(`${name}: not found (404 ${detail})`, 'gone', status, code);
     if (status === 401 || status === 403) {
-      return new DiscordDeliveryError(`${name} refused the token (${status} ${detail})`, 'unauthorized', status);
+      return new DiscordDeliveryError(`${name} refused the token (${status} ${detail})`, 'unauthorized', status, code);
     }
-    return new DiscordDeliveryError(`${name} rejected the message (${status} ${detail})`, 'rejected', status);
+    return new DiscordDeliveryError(`${name} rejected the message (${status} ${detail})`, 'rejected', status, code);
   }
 
   private requestSignal(): AbortSignal {

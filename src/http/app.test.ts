@@ -1,26 +1,24 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { WebhookPayload } from '../alertmanager/webhook.js';
-import { DiscordDeliveryError } from '../discord/webhook-client.js';
-import type { Notifier } from '../notify/notifier.js';
 import { capturedRaw } from '../../test/support/payloads.js';
 import { createApp, type AppDeps } from './app.js';
 import type { ReceiverAuth } from './auth.js';
 
-class RecordingNotifier implements Notifier {
+/** Stands in for the dispatcher: records what was accepted, or fails like a full disk would. */
+class Acceptor {
   readonly received: WebhookPayload[] = [];
   failWith: Error | undefined;
-  notify(payload: WebhookPayload) {
-    if (this.failWith) return Promise.reject(this.failWith);
+  readonly accept = (payload: WebhookPayload): void => {
+    if (this.failWith) throw this.failWith;
     this.received.push(payload);
-    return Promise.resolve({ messageIds: ['1'] });
-  }
+  };
 }
 
 function setup(overrides: { auth?: ReceiverAuth; maxBodyBytes?: number; ready?: boolean } = {}) {
-  const notifier = new RecordingNotifier();
+  const notifier = new Acceptor();
   const deps: AppDeps = {
-    notifier,
+    accept: notifier.accept,
     logger: pino({ level: 'silent' }),
     auth: overrides.auth ?? {},
     maxBodyBytes: overrides.maxBodyBytes ?? 1024 * 1024,
@@ -38,7 +36,7 @@ const post = (body: string, headers: Record<string, string> = {}) => ({
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('POST /alerts', () => {
-  it('accepts an Alertmanager payload and hands it to the notifier', async () => {
+  it('accepts an Alertmanager payload and hands it to the dispatcher', async () => {
     const { app, notifier } = setup();
     const response = await app.request('/alerts', post(JSON.stringify(payload)));
     expect(response.status).toBe(200);
@@ -106,14 +104,12 @@ describe('POST /alerts', () => {
     expect(notifier.received).toHaveLength(2);
   });
 
-  it('answers 5xx when delivery failed, so Alertmanager retries', async () => {
+  it('answers 500 when the payload could not be stored, so Alertmanager retries', async () => {
     const { app, notifier } = setup();
-    notifier.failWith = new DiscordDeliveryError('webhook 1: Discord answered 503; gave up', 'unavailable', 503);
-    expect((await app.request('/alerts', post(JSON.stringify(payload)))).status).toBe(503);
-    notifier.failWith = new DiscordDeliveryError('webhook 1 no longer exists', 'gone', 404);
-    const gone = await app.request('/alerts', post(JSON.stringify(payload)));
-    expect(gone.status).toBe(502);
-    expect(((await gone.json()) as { error: string }).error).toContain('no longer exists');
+    notifier.failWith = new Error('SQLITE_FULL: database or disk is full');
+    const response = await app.request('/alerts', post(JSON.stringify(payload)));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'internal error' });
   });
 });
 

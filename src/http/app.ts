@@ -3,14 +3,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
-import { webhookPayloadSchema } from '../alertmanager/webhook.js';
-import { DiscordDeliveryError } from '../discord/webhook-client.js';
+import { webhookPayloadSchema, type WebhookPayload } from '../alertmanager/webhook.js';
 import type { Logger } from '../log/logger.js';
-import type { Notifier } from '../notify/notifier.js';
 import { receiverAuth, type ReceiverAuth } from './auth.js';
 
 export interface AppDeps {
-  notifier: Notifier;
+  /** Takes a notification durably: once it returns, what the payload carried is on disk. */
+  accept: (payload: WebhookPayload) => void;
   logger: Logger;
   auth: ReceiverAuth;
   maxBodyBytes: number;
@@ -51,17 +50,12 @@ export function createApp(deps: AppDeps): Hono {
       }
       return undefined;
     }),
-    async (c) => {
+    (c) => {
       const payload = c.req.valid('json');
-      try {
-        const result = await deps.notifier.notify(payload);
-        return c.json({ status: 'delivered', messages: result.messageIds.length });
-      } catch (error) {
-        if (!(error instanceof DiscordDeliveryError)) throw error;
-        log.error({ groupKey: payload.groupKey, failure: error.failure, err: error.message }, 'notification not delivered; Alertmanager will retry');
-        // 5xx either way: Alertmanager retries 5xx and drops 4xx, and nothing accepted may be dropped.
-        return c.json({ error: `not delivered to Discord: ${error.message}` }, error.retryable ? 503 : 502);
-      }
+      // Accepted means committed: a failure here throws, becomes a 500, and Alertmanager retries.
+      deps.accept(payload);
+      log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');
+      return c.json({ status: 'accepted', alerts: payload.alerts.length });
     },
   );
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.js';
 import { startAmcord, type RunningAmcord } from '../../src/main.js';
@@ -17,6 +20,7 @@ export class LogCapture extends Writable {
 export interface TestAmcord extends RunningAmcord {
   logs: LogCapture;
   preview: string[];
+  dataDir: string;
 }
 
 /**
@@ -24,11 +28,28 @@ export interface TestAmcord extends RunningAmcord {
  * user's environment would, with logs captured.
  */
 export async function startTestAmcord(env: Record<string, string> = {}): Promise<TestAmcord> {
+  const dataDir = env.AMCORD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'amcord-data-'));
   const loaded = loadConfig({
-    env: { AMCORD_SERVER_HOST: '127.0.0.1', AMCORD_SERVER_PORT: '0', AMCORD_LOG_LEVEL: 'debug', AMCORD_LOG_FORMAT: 'json', ...env },
+    env: {
+      AMCORD_SERVER_HOST: '127.0.0.1',
+      AMCORD_SERVER_PORT: '0',
+      AMCORD_LOG_LEVEL: 'debug',
+      AMCORD_LOG_FORMAT: 'json',
+      AMCORD_DATA_DIR: dataDir,
+      ...env,
+    },
   });
   const logs = new LogCapture();
   const preview: string[] = [];
   const amcord = await startAmcord(loaded, { logDestination: logs, previewOutput: (text) => preview.push(text) });
-  return Object.assign(amcord, { logs, preview });
+  const close = amcord.close.bind(amcord);
+  return Object.assign(amcord, {
+    logs,
+    preview,
+    dataDir,
+    async close() {
+      await close();
+      if (!env.AMCORD_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
 }

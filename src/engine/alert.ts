@@ -1,0 +1,76 @@
+import type { WebhookAlert } from '../alertmanager/webhook.js';
+import { isUnset, toMillis } from '../alertmanager/webhook.js';
+import { fingerprintOf } from './fingerprint.js';
+
+/** An alert as the engine keeps it. Times are epoch milliseconds. */
+export interface EngineAlert {
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  /** When the alert ends or ended. For a firing alert this is a timeout, renewed while it is reported. */
+  endsAt: number;
+  /** True when endsAt is only the timeout, not a resolution someone reported. */
+  endsAtIsTimeout: boolean;
+  generatorURL: string;
+  updatedAt: number;
+}
+
+/** What arrives: from an Alertmanager webhook, or (in the differential test) as posted to Alertmanager. */
+export interface IncomingAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  /** undefined while the alert fires with no known end. */
+  endsAt: number | undefined;
+  generatorURL: string;
+}
+
+export function isResolvedAt(alert: EngineAlert, at: number): boolean {
+  return alert.endsAt <= at;
+}
+
+export function fromWebhookAlert(alert: WebhookAlert): IncomingAlert {
+  return {
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: toMillis(alert.startsAt),
+    endsAt: alert.status === 'resolved' && !isUnset(alert.endsAt) ? toMillis(alert.endsAt) : undefined,
+    generatorURL: alert.generatorURL,
+  };
+}
+
+/**
+ * Turns an incoming alert into the engine's form, as Alertmanager does for alerts it receives:
+ * without an end time it ends `resolveTimeoutMs` from now unless reported again.
+ */
+export function acceptAlert(incoming: IncomingAlert, now: number, resolveTimeoutMs: number): EngineAlert {
+  const timeout = incoming.endsAt === undefined;
+  return {
+    fingerprint: fingerprintOf(incoming.labels),
+    labels: incoming.labels,
+    annotations: incoming.annotations,
+    startsAt: incoming.startsAt,
+    endsAt: incoming.endsAt ?? now + resolveTimeoutMs,
+    endsAtIsTimeout: timeout,
+    generatorURL: incoming.generatorURL,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Combines what was known of an alert with a newer report of it, by Alertmanager's rules: the
+ * earliest start wins; a reported end wins over a timeout; between two ends, the later one.
+ */
+export function mergeAlert(known: EngineAlert, newer: EngineAlert): EngineAlert {
+  const merged: EngineAlert = { ...newer, startsAt: Math.min(known.startsAt, newer.startsAt) };
+  const newerResolved = newer.endsAt <= newer.updatedAt;
+  const knownResolved = known.endsAt <= newer.updatedAt;
+  if (newerResolved) {
+    if (knownResolved && known.endsAt > newer.endsAt) merged.endsAt = known.endsAt;
+  } else if (known.endsAt > newer.endsAt && !known.endsAtIsTimeout) {
+    merged.endsAt = known.endsAt;
+    merged.endsAtIsTimeout = false;
+  }
+  return merged;
+}

@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * Schema versions, applied in order. A released migration is never edited: a change is a new
+ * entry, so a data directory from any older amcord opens.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE groups (
+    group_key     TEXT PRIMARY KEY,
+    route         TEXT NOT NULL,
+    group_labels  TEXT NOT NULL,
+    external_url  TEXT NOT NULL,
+    next_flush_at INTEGER NOT NULL,
+    has_flushed   INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE alerts (
+    group_key     TEXT NOT NULL REFERENCES groups(group_key) ON DELETE CASCADE,
+    fingerprint   TEXT NOT NULL,
+    labels        TEXT NOT NULL,
+    annotations   TEXT NOT NULL,
+    starts_at     INTEGER NOT NULL,
+    ends_at       INTEGER NOT NULL,
+    ends_at_is_timeout INTEGER NOT NULL,
+    generator_url TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (group_key, fingerprint)
+  );
+  CREATE TABLE notification_log (
+    group_key  TEXT NOT NULL,
+    receiver   TEXT NOT NULL,
+    firing     TEXT NOT NULL,
+    resolved   TEXT NOT NULL,
+    sent_at    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (group_key, receiver)
+  );
+  CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    destination     TEXT NOT NULL,
+    group_key       TEXT NOT NULL,
+    kind            TEXT NOT NULL CHECK (kind IN ('post', 'edit')),
+    notification    TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    -- 'dead' rows were refused by Discord for good; kept for the operator, never retried.
+    state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'dead'))
+  );
+  CREATE INDEX outbox_by_destination ON outbox (destination, state, id);
+  CREATE TABLE group_messages (
+    destination TEXT NOT NULL,
+    group_key   TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    posted_at   INTEGER NOT NULL,
+    PRIMARY KEY (destination, group_key)
+  );
+  `,
+];
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let version = current; version < MIGRATIONS.length; version += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+/**
+ * Opens (creating if needed) amcord's state database. WAL with synchronous=NORMAL: a committed
+ * transaction survives the process being killed at any point; only a power cut can cost the
+ * last few commits, and Alertmanager re-sends what it is not sure of. `:memory:` is for tests.
+ */
+export function openDatabase(dataDir: string): Db {
+  let path = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true });
+    path = join(dataDir, 'amcord.sqlite');
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
