@@ -91,7 +91,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       resolveTimeoutMs: grouping.resolve_timeout,
     },
     sink: (notification) => {
-      outbox.enqueue(destination.name, outboxKindFor(notification), notification, systemClock.now(), worker.inFlightId);
+      outbox.enqueue(destination.name, outboxKindFor(notification), notification, systemClock.now());
       queueMicrotask(() => worker.notify());
     },
   });

@@ -32,8 +32,6 @@ export class OutboxWorker {
   private wake: (() => void) | undefined;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
-  /** The entry being delivered; new notifications for its group queue behind it instead of merging. */
-  inFlightId: number | undefined;
 
   constructor(private readonly options: OutboxWorkerOptions) {}
 
@@ -79,17 +77,15 @@ export class OutboxWorker {
 
   private async deliver(entry: OutboxEntry): Promise<void> {
     const { outbox, destination, clock, logger } = this.options;
-    this.inFlightId = entry.id;
+    outbox.sending(entry);
     try {
       const messageId = await this.send(entry);
       outbox.delivered(entry, messageId, clock.now());
       this.options.onDelivered?.(entry);
       logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId, destination: destination.name }, 'delivered');
     } catch (error) {
-      if (!this.running) return;
-      this.handleFailure(entry, error);
-    } finally {
-      this.inFlightId = undefined;
+      if (this.running) this.handleFailure(entry, error);
+      else outbox.abandoned(entry);
     }
   }
 

@@ -40,6 +40,8 @@ const toEntry = (row: OutboxRow): OutboxEntry => ({
  */
 export class OutboxStore {
   private readonly statements;
+  /** Entries handed to Discord and not yet settled; in memory, since a restart settles nothing. */
+  private readonly inFlight = new Set<number>();
 
   constructor(private readonly db: Db) {
     this.statements = {
@@ -72,10 +74,10 @@ export class OutboxStore {
    * sent right now), the two become one carrying the newer state: under a rate limit, people see
    * the group's current state sooner and in fewer messages. A post stays a post.
    */
-  enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number, inFlightId?: number): void {
+  enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): void {
     const waiting = this.statements.pendingForGroup
       .all(destination, notification.groupKey)
-      .filter((row) => row.id !== inFlightId)
+      .filter((row) => !this.inFlight.has(row.id))
       .at(-1);
     const json = JSON.stringify(notification);
     if (waiting) {
@@ -91,21 +93,34 @@ export class OutboxStore {
     return row ? toEntry(row) : undefined;
   }
 
+  /** Marks an entry as being sent: from now until it settles, nothing merges into it. */
+  sending(entry: OutboxEntry): void {
+    this.inFlight.add(entry.id);
+  }
+
   /** Records a delivery: the entry leaves the outbox and a post becomes the group's living message. */
   delivered(entry: OutboxEntry, messageId: string | undefined, now: number): void {
     this.db.transaction(() => {
       this.statements.remove.run(entry.id);
       if (messageId) this.statements.putMessage.run(entry.destination, entry.groupKey, messageId, now);
     })();
+    this.inFlight.delete(entry.id);
   }
 
   retryLater(entry: OutboxEntry, at: number, error: string): void {
     this.statements.reschedule.run(at, error, entry.id);
+    this.inFlight.delete(entry.id);
   }
 
   /** Discord refused this message for good; keep it for the operator and move on. */
   bury(entry: OutboxEntry, error: string): void {
     this.statements.bury.run(error, entry.id);
+    this.inFlight.delete(entry.id);
+  }
+
+  /** A send that was cut short (shutdown) leaves the entry as it was. */
+  abandoned(entry: OutboxEntry): void {
+    this.inFlight.delete(entry.id);
   }
 
   livingMessage(destination: string, groupKey: string): string | undefined {
