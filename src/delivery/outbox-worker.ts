@@ -76,13 +76,13 @@ export class OutboxWorker {
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
-    const { outbox, destination, clock, logger } = this.options;
+    const { outbox, clock, logger } = this.options;
     outbox.sending(entry);
     try {
       const messageId = await this.send(entry);
       outbox.delivered(entry, messageId, clock.now());
       this.options.onDelivered?.(entry);
-      logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId, destination: destination.name }, 'delivered');
+      logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId }, 'delivered');
     } catch (error) {
       if (this.running) this.handleFailure(entry, error);
       else outbox.abandoned(entry);
