@@ -6,13 +6,14 @@ import type { Destination } from './delivery/destination.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { PreviewDestination } from './delivery/preview-destination.js';
 import { WebhookDestination } from './delivery/webhook-destination.js';
-import { DiscordWebhookClient } from './discord/webhook-client.js';
+import { DiscordWebhookClient, type RequestObservation } from './discord/webhook-client.js';
 import { parseWebhookUrl } from './discord/webhook-url.js';
 import { fromWebhookAlert } from './engine/alert.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import type { Notification } from './engine/notification.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { notificationPayload } from './render/notification-payload.js';
 import { renderPayload, type RenderOptions } from './render/render.js';
 import { openDatabase } from './store/database.js';
@@ -33,6 +34,7 @@ export interface RunningAmcord {
   logger: Logger;
   mode: 'discord' | 'preview';
   dispatcher: Dispatcher;
+  metrics: Metrics;
   /** Stops taking requests, lets deliveries in flight finish, and releases everything. */
   close(): Promise<void>;
 }
@@ -42,12 +44,24 @@ export function outboxKindFor(notification: Notification): OutboxKind {
   return notification.reason === 'all-resolved' || notification.reason === 'newly-resolved' ? 'edit' : 'post';
 }
 
-function createDestination(loaded: LoadedConfig, logger: Logger, signal: AbortSignal, options: StartOptions): Destination {
+function createDestination(
+  loaded: LoadedConfig,
+  logger: Logger,
+  signal: AbortSignal,
+  options: StartOptions,
+  observe: (observation: RequestObservation) => void,
+): Destination {
   const { discord } = loaded.config;
   if (!discord.webhook_url) {
     return new PreviewDestination(options.previewOutput ?? ((text: string) => void process.stdout.write(text)));
   }
-  const client = new DiscordWebhookClient({ logger: logger.child({ module: 'discord' }), requestTimeoutMs: discord.request_timeout, signal });
+  const client = new DiscordWebhookClient({
+    logger: logger.child({ module: 'discord' }),
+    requestTimeoutMs: discord.request_timeout,
+    signal,
+    observe,
+  });
+  // Named like the mode, so metrics labels and the notification log agree.
   return new WebhookDestination('discord', client, parseWebhookUrl(discord.webhook_url));
 }
 
@@ -63,7 +77,14 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   const shutdown = new AbortController();
   const db = openDatabase(config.data_dir);
   const outbox = new OutboxStore(db);
-  const destination = createDestination(loaded, logger, shutdown.signal, options);
+  const mode = config.discord.webhook_url ? 'discord' : 'preview';
+  // The sources are read at scrape time, by then the dispatcher exists.
+  const metrics = new Metrics({ outboxDepth: () => outbox.depth(), activeGroups: () => dispatcher.groupCount }, [mode]);
+  const observe = (observation: RequestObservation): void => {
+    metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
+    if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
+  };
+  const destination = createDestination(loaded, logger, shutdown.signal, options, observe);
   const render: RenderOptions = { externalUrl: config.alertmanager.external_url, username: config.discord.username, avatarUrl: config.discord.avatar_url };
   const worker = new OutboxWorker({
     destination,
@@ -74,6 +95,8 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     logger: logger.child({ module: 'outbox', destination: destination.name }),
     attemptTimeoutMs: config.discord.delivery_timeout,
     retry: { initialMs: 5_000, maxMs: 300_000 },
+    onDelivered: (entry) => metrics.notificationsSent.inc({ destination: destination.name, kind: entry.kind }),
+    onFailed: (_entry, reason) => metrics.notificationsFailed.inc({ destination: destination.name, reason }),
   });
   const { grouping } = config;
   const dispatcher = new Dispatcher({
@@ -107,6 +130,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       basic: auth.basic_auth?.password ? { username: auth.basic_auth.username, password: auth.basic_auth.password } : undefined,
     },
     isReady: () => ready,
+    metrics,
   });
 
   dispatcher.start();
@@ -117,7 +141,6 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   });
   const { port } = server.address() as AddressInfo;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
-  const mode = config.discord.webhook_url ? 'discord' : 'preview';
   ready = true;
   logger.info(
     { port, host: config.server.host, mode, config: loaded.source, dataDir: config.data_dir },
@@ -132,6 +155,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     logger,
     mode,
     dispatcher,
+    metrics,
     async close() {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

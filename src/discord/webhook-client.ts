@@ -38,6 +38,17 @@ export interface WebhookClientOptions {
   random?: () => number;
   /** Aborts waits and requests on shutdown. */
   signal?: AbortSignal;
+  /** Told about every request, for metrics. */
+  observe?: (observation: RequestObservation) => void;
+}
+
+export interface RequestObservation {
+  method: string;
+  /** The HTTP status, or 'error' when no response came. */
+  status: number | 'error';
+  seconds: number;
+  /** On a 429: user, shared or global. */
+  rateLimitScope?: string;
 }
 
 export interface SendOptions {
@@ -125,6 +136,8 @@ export class DiscordWebhookClient {
     for (let failures = 0; ; ) {
       await this.waitUntilAllowed(target.id, deadline, name);
       let response: Response;
+      const started = performance.now();
+      const seconds = (): number => (performance.now() - started) / 1000;
       try {
         response = await this.fetch(attempt.url, {
           method: attempt.method,
@@ -133,6 +146,7 @@ export class DiscordWebhookClient {
           signal: this.requestSignal(),
         });
       } catch (error) {
+        this.options.observe?.({ method: attempt.method, status: 'error', seconds: seconds() });
         if (this.options.signal?.aborted) throw new DiscordDeliveryError(`${name}: shutting down`, 'unavailable');
         const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error';
         failures += 1;
@@ -141,6 +155,8 @@ export class DiscordWebhookClient {
         continue;
       }
       const now = this.clock.now();
+      const scope = response.status === 429 ? (response.headers.get('x-ratelimit-scope') ?? 'user') : undefined;
+      this.options.observe?.({ method: attempt.method, status: response.status, seconds: seconds(), ...(scope ? { rateLimitScope: scope } : {}) });
       this.limits.update(target.id, response.headers, now);
       const body = await readBody(response);
       if (response.ok) {
@@ -149,7 +165,7 @@ export class DiscordWebhookClient {
       }
       if (response.status === 429) {
         const waitMs = this.limits.limited(target.id, response.headers, body, now);
-        log.warn({ webhook: target.id, waitMs, scope: response.headers.get('x-ratelimit-scope') }, 'Discord rate limit hit; waiting');
+        log.warn({ webhook: target.id, waitMs, scope }, 'Discord rate limit hit; waiting');
         continue;
       }
       if (response.status >= 500) {

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import { webhookPayloadSchema, type WebhookPayload } from '../alertmanager/webhook.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { receiverAuth, type ReceiverAuth } from './auth.js';
 
 export interface AppDeps {
@@ -15,7 +16,11 @@ export interface AppDeps {
   maxBodyBytes: number;
   /** False while starting or shutting down, so /readyz can say so. */
   isReady: () => boolean;
+  metrics?: Metrics | undefined;
 }
+
+/** How a webhook request ended, by its status, for amcord_webhooks_received_total. */
+const OUTCOME_BY_STATUS: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 413: 'too_large' };
 
 /** "alerts[0].labels.instance" from zod's path, for error bodies a person can act on. */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -33,6 +38,15 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => (deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
+
+  const { metrics } = deps;
+  if (metrics) {
+    app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+    app.use('/alerts', async (c, next) => {
+      await next();
+      metrics.webhooks.inc({ outcome: OUTCOME_BY_STATUS[c.res.status] ?? 'error' });
+    });
+  }
 
   app.post(
     '/alerts',
@@ -54,6 +68,7 @@ export function createApp(deps: AppDeps): Hono {
       const payload = c.req.valid('json');
       // Accepted means committed: a failure here throws, becomes a 500, and Alertmanager retries.
       deps.accept(payload);
+      for (const alert of payload.alerts) metrics?.alertsReceived.inc({ status: alert.status });
       log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');
       return c.json({ status: 'accepted', alerts: payload.alerts.length });
     },

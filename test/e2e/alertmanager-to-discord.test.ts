@@ -98,6 +98,22 @@ describe('Alertmanager to Discord through amcord', () => {
     expect(messagesAbout('E2ERateLimited')).toHaveLength(1);
   });
 
+  it('counts what happened on /metrics, without secrets', async () => {
+    const text = await (await fetch(`${amcord.url}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('amcord_notifications_sent_total{destination="discord",kind="post"}')).toBeGreaterThanOrEqual(3);
+    expect(value('amcord_notifications_sent_total{destination="discord",kind="edit"}')).toBeGreaterThanOrEqual(1);
+    expect(value('amcord_notifications_failed_total{destination="discord",reason="unavailable"}')).toBe(0);
+    expect(value('amcord_discord_rate_limited_total{scope="user"}')).toBeGreaterThanOrEqual(1);
+    expect(value('amcord_webhooks_received_total{outcome="accepted"}')).toBeGreaterThanOrEqual(4);
+    expect(value('amcord_alerts_received_total{status="resolved"}')).toBeGreaterThanOrEqual(1);
+    expect(value('amcord_outbox_depth{destination="discord",state="pending"}')).toBe(0);
+    expect(text).toMatch(/^amcord_discord_request_duration_seconds_bucket\{le="0.05",method="POST",status="500"\} \d+$/m);
+    expect(text).toContain('process_resident_memory_bytes');
+    expect(text).not.toContain(webhook.token);
+    expect(text).not.toContain(TOKEN);
+  });
+
   it('never logs the webhook token or the bearer token', () => {
     expect(amcord.logs.lines.length).toBeGreaterThan(0);
     expect(amcord.logs.text).not.toContain(webhook.token);

@@ -1,0 +1,96 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Why a delivery attempt failed, as the outbox worker reports it. */
+export const FAILURE_REASONS = ['unavailable', 'rejected', 'gone', 'unauthorized', 'error'] as const;
+
+export interface MetricsSources {
+  /** Waiting and dead outbox entries per destination. */
+  outboxDepth: () => Array<{ destination: string; state: string; count: number }>;
+  activeGroups: () => number;
+}
+
+/**
+ * amcord's own metrics on /metrics. Labels never carry a URL, token or user text: destinations
+ * are named by their config name, not their webhook.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly webhooks = new Counter({
+    name: 'amcord_webhooks_received_total',
+    help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, invalid, too_large, error).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly alertsReceived = new Counter({
+    name: 'amcord_alerts_received_total',
+    help: 'Alerts received in accepted webhooks, by status.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationsSent = new Counter({
+    name: 'amcord_notifications_sent_total',
+    help: 'Notifications delivered to Discord, by destination and kind (post or edit).',
+    labelNames: ['destination', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationsFailed = new Counter({
+    name: 'amcord_notifications_failed_total',
+    help: 'Failed delivery attempts, by destination and reason; failed notifications stay in the outbox.',
+    labelNames: ['destination', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly discordRequests = new Histogram({
+    name: 'amcord_discord_request_duration_seconds',
+    help: 'Duration of HTTP requests to Discord, by method and status code.',
+    labelNames: ['method', 'status'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'amcord_discord_rate_limited_total',
+    help: '429 answers from Discord, by scope (user, shared, global).',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commands = new Counter({
+    name: 'amcord_commands_total',
+    help: 'Slash commands and buttons handled, by command and outcome.',
+    labelNames: ['command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(sources: MetricsSources, destinations: readonly string[]) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'amcord_outbox_depth',
+      help: 'Messages waiting in the outbox (state="pending") or refused for good (state="dead"), by destination.',
+      labelNames: ['destination', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const destination of destinations) this.set({ destination, state: 'pending' }, 0);
+        for (const row of sources.outboxDepth()) this.set({ destination: row.destination, state: row.state }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'amcord_active_groups',
+      help: 'Aggregation groups currently held.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.activeGroups());
+      },
+    });
+    // Present from the start at 0, so increase() sees the first failure.
+    for (const destination of destinations) {
+      for (const reason of FAILURE_REASONS) this.notificationsFailed.inc({ destination, reason }, 0);
+      for (const kind of ['post', 'edit']) this.notificationsSent.inc({ destination, kind }, 0);
+    }
+  }
+}
