@@ -18,7 +18,10 @@ import { notificationPayload } from './render/notification-payload.js';
 import { renderPayload, type RenderOptions } from './render/render.js';
 import { openDatabase } from './store/database.js';
 import { EngineStore } from './store/engine-store.js';
+import { KvStore } from './store/kv-store.js';
 import { OutboxStore, type OutboxKind } from './store/outbox-store.js';
+import type { WebhookPayload } from './alertmanager/webhook.js';
+import { DeadMansSwitch } from './watchdog/dead-mans-switch.js';
 import { sleep, systemClock } from './util/sleep.js';
 
 export interface StartOptions {
@@ -119,10 +122,35 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     },
   });
 
+  const deadMansSwitch = config.watchdog.enabled
+    ? new DeadMansSwitch({
+        alertname: config.watchdog.alertname,
+        timeoutMs: config.watchdog.timeout,
+        clock: systemClock,
+        kv: new KvStore(db),
+        logger: logger.child({ module: 'watchdog' }),
+        notify: (notification, kind) => {
+          outbox.enqueue(destination.name, kind, notification, systemClock.now());
+          queueMicrotask(() => worker.notify());
+        },
+      })
+    : undefined;
+
+  /** The watchdog alert feeds the dead man's switch; every other alert goes to the dispatcher. */
+  const accept = (payload: WebhookPayload): void => {
+    let alerts = payload.alerts;
+    if (deadMansSwitch) {
+      const watchdogAlerts = alerts.filter((alert) => deadMansSwitch.isWatchdog(alert.labels));
+      if (watchdogAlerts.some((alert) => alert.status === 'firing')) deadMansSwitch.seen();
+      alerts = alerts.filter((alert) => !deadMansSwitch.isWatchdog(alert.labels));
+    }
+    if (alerts.length > 0) dispatcher.ingest(alerts.map(fromWebhookAlert), payload.externalURL);
+  };
+
   let ready = false;
   const { auth } = config.server;
   const app = createApp({
-    accept: (payload) => dispatcher.ingest(payload.alerts.map(fromWebhookAlert), payload.externalURL),
+    accept,
     logger,
     maxBodyBytes: config.server.max_body_bytes,
     auth: {
@@ -134,6 +162,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   });
 
   dispatcher.start();
+  deadMansSwitch?.start();
   worker.start();
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(started));
@@ -162,6 +191,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       await closed;
       dispatcher.stop();
+      deadMansSwitch?.stop();
       // A delivery in flight gets a moment to finish; whatever is left stays in the outbox for next time.
       const grace = setTimeout(() => shutdown.abort(new Error('shutting down')), 5_000);
       await worker.stop();

@@ -76,6 +76,14 @@ const grouping = z.strictObject({
   resolve_timeout: duration.default(18_000_000),
 });
 
+/** The dead man's switch: amcord expects an always-firing alert and reports when it stops. */
+const watchdog = z.strictObject({
+  enabled: z.boolean().default(false),
+  alertname: z.string().min(1).default('Watchdog'),
+  /** Without the alert for this long, the monitoring pipeline counts as down. */
+  timeout: duration.default(600_000),
+});
+
 const log = z.strictObject({
   level: logLevel.default('info'),
   /** auto: readable on a terminal, JSON otherwise. */
@@ -135,6 +143,7 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data'),
     server: server.prefault({}),
     grouping: grouping.prefault({}),
+    watchdog: watchdog.prefault({}),
     log: log.prefault({}),
     discord: discord.prefault({}),
     alertmanager: alertmanager.prefault({}),

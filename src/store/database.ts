@@ -60,6 +60,10 @@ const MIGRATIONS: readonly string[] = [
     posted_at   INTEGER NOT NULL,
     PRIMARY KEY (destination, group_key)
   );
+  CREATE TABLE kv (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
   `,
 ];
 
