@@ -114,8 +114,21 @@ describe('Alertmanager to Discord through amcord', () => {
     expect(text).not.toContain(TOKEN);
   });
 
+  it('keeps a message whose webhook was deleted, and says so in the logs without the token', async () => {
+    discord.deleteWebhook(webhook.id);
+    await postAlerts(alertmanager.url, [{ labels: { alertname: 'E2EWebhookGone', instance: 'nas:9100', severity: 'critical' } }]);
+    await waitUntil(() => amcord.logs.text.includes(`webhook ${webhook.id}: not found (404 Unknown Webhook, code 10015)`), {
+      timeoutMs: 20_000,
+      description: 'the failed delivery to be logged',
+    });
+    const text = await (await fetch(`${amcord.url}/metrics`)).text();
+    expect(text).toMatch(/^amcord_outbox_depth\{destination="discord",state="pending"\} 1$/m);
+    expect(text).toMatch(/^amcord_notifications_failed_total\{destination="discord",reason="gone"\} [1-9]/m);
+  });
+
   it('never logs the webhook token or the bearer token', () => {
     expect(amcord.logs.lines.length).toBeGreaterThan(0);
+    expect(amcord.logs.text).toContain(webhook.id);
     expect(amcord.logs.text).not.toContain(webhook.token);
     expect(amcord.logs.text).not.toContain(TOKEN);
   });
