@@ -98,6 +98,16 @@ describe('loadConfig', () => {
     expect(secrets).toEqual(expect.arrayContaining([WEBHOOK, 's3cret-token']));
   });
 
+  it('reads the webhook URL of each named destination from its file', () => {
+    const path = configFile('destinations:\n  ops:\n    webhook_url_file: ops.txt\nroutes:\n  - matchers: [\'severity="critical"\']\n    destination: ops\n', {
+      'ops.txt': `${WEBHOOK}\n`,
+    });
+    const { config, secrets } = loadConfig({ path, env: {} });
+    expect(config.destinations.ops?.webhook_url).toBe(WEBHOOK);
+    expect(config.routes[0]?.matchers).toEqual([{ name: 'severity', value: 'critical', isRegex: false, isEqual: true }]);
+    expect(secrets).toContain(WEBHOOK);
+  });
+
   it('refuses a secret given both inline and as a file, and a file that cannot be read', () => {
     const both = configFile(`discord:\n  webhook_url: ${WEBHOOK}\n  webhook_url_file: hook.txt\n`);
     expect(loadError(() => loadConfig({ path: both, env: {} }))).toMatch(/discord\.webhook_url: set webhook_url or webhook_url_file, not both/);

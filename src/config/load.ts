@@ -60,10 +60,18 @@ function getNode(root: Record<string, unknown>, path: readonly string[]): Record
   return typeof node === 'object' && node !== null ? (node as Record<string, unknown>) : undefined;
 }
 
+/** Expands `*` in a secret's path to every key present there (e.g. each named destination). */
+function expandPaths(raw: Record<string, unknown>, pattern: readonly string[]): string[][] {
+  const star = pattern.indexOf('*');
+  if (star < 0) return [[...pattern]];
+  const parent = getNode(raw, pattern.slice(0, star));
+  return Object.keys(parent ?? {}).flatMap((key) => expandPaths(raw, [...pattern.slice(0, star), key, ...pattern.slice(star + 1)]));
+}
+
 /** Reads `<key>_file` secrets into `<key>`, relative to the config file's folder as Alertmanager does. */
 function resolveSecretFiles(raw: Record<string, unknown>, baseDir: string, readFile: (path: string) => string): string[] {
   const secrets: string[] = [];
-  for (const secretPath of SECRET_FILE_KEYS) {
+  for (const secretPath of SECRET_FILE_KEYS.flatMap((pattern) => expandPaths(raw, pattern))) {
     const parent = getNode(raw, secretPath.slice(0, -1));
     const key = secretPath[secretPath.length - 1] ?? '';
     if (!parent) continue;

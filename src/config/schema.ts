@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
+import { MatcherParseError, parseMatchers, type Matcher } from '../alertmanager/matchers.js';
 
 /** A duration such as "30s" or "4h", validated and converted to milliseconds. */
 export const duration = z
@@ -20,6 +21,8 @@ const webhookUrl = z
   .string()
   .trim()
   .regex(WEBHOOK_URL_PATTERN, 'must be a Discord webhook URL of the form <base>/webhooks/<id>/<token>');
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -49,7 +52,7 @@ const discord = z.strictObject({
   avatar_url: z.url().optional(),
   /** One HTTP request to Discord. */
   request_timeout: duration.default(10_000),
-  /** How long one notification keeps being retried before Alertmanager is told to retry it. */
+  /** How long one delivery attempt keeps retrying (429s, 5xx) before the message waits in the outbox. */
   delivery_timeout: duration.default(60_000),
 });
 
@@ -84,6 +87,49 @@ const watchdog = z.strictObject({
   timeout: duration.default(600_000),
 });
 
+/** A label matcher in Alertmanager's syntax (`severity="critical"`, `instance=~"k8s.*"`), or a set of them. */
+const matcherExpression = z.string().transform((text, ctx): Matcher[] => {
+  try {
+    return parseMatchers(text);
+  } catch (error) {
+    if (!(error instanceof MatcherParseError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+    return z.NEVER;
+  }
+});
+
+const mentions = z.strictObject({
+  roles: z.array(snowflake).default([]),
+  users: z.array(snowflake).default([]),
+  /** Ping only when the notification's most severe firing alert has one of these severities; empty: always. */
+  severities: z.array(z.string().min(1)).default([]),
+  /** Ping on notifications that only report resolutions too. */
+  on_resolved: z.boolean().default(false),
+});
+
+/** A named Discord destination; `default` is `discord.webhook_url`. */
+const destination = z.strictObject({
+  webhook_url: webhookUrl.optional(),
+  webhook_url_file: z.string().min(1).optional(),
+  username: z.string().min(1).max(80).optional(),
+  avatar_url: z.url().optional(),
+});
+
+/** Alertmanager-style routing: the first route whose matchers all match takes the alert, unless it says continue. */
+const route = z.strictObject({
+  name: z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only').optional(),
+  matchers: z.array(matcherExpression).default([]).transform((sets) => sets.flat()),
+  destination: z.string().min(1).default('default'),
+  continue: z.boolean().default(false),
+  template: z.string().min(1).optional(),
+  mentions: mentions.optional(),
+  group_by: groupBy.optional(),
+  group_wait: duration.optional(),
+  group_interval: duration.optional(),
+  repeat_interval: duration.optional(),
+  send_resolved: z.boolean().optional(),
+});
+
 const log = z.strictObject({
   level: logLevel.default('info'),
   /** auto: readable on a terminal, JSON otherwise. */
@@ -103,8 +149,6 @@ const prometheus = z.strictObject({
   url: z.url().default('http://127.0.0.1:9090'),
   request_timeout: duration.default(5_000),
 });
-
-const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
 
 const botPermissions = z.strictObject({
   /** Roles and users who may create and expire silences; nobody else can. */
@@ -135,6 +179,7 @@ export const SECRET_FILE_KEYS = [
   ['server', 'auth', 'bearer_token'],
   ['server', 'auth', 'basic_auth', 'password'],
   ['bot', 'token'],
+  ['destinations', '*', 'webhook_url'],
 ] as const;
 
 export const configSchema = z
@@ -143,6 +188,8 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data'),
     server: server.prefault({}),
     grouping: grouping.prefault({}),
+    destinations: z.record(z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'), destination).default({}),
+    routes: z.array(route).default([]),
     watchdog: watchdog.prefault({}),
     log: log.prefault({}),
     discord: discord.prefault({}),
@@ -156,6 +203,16 @@ export const configSchema = z
     }
     if (config.grouping.repeat_interval <= 0) {
       ctx.addIssue({ code: 'custom', path: ['grouping', 'repeat_interval'], message: 'must be greater than 0' });
+    }
+    const known = new Set(['default', ...Object.keys(config.destinations)]);
+    config.routes.forEach((entry, index) => {
+      if (!known.has(entry.destination)) {
+        ctx.addIssue({ code: 'custom', path: ['routes', index, 'destination'], message: `no destination named "${entry.destination}" (known: ${[...known].join(', ')})` });
+      }
+    });
+    for (const [name, entry] of Object.entries(config.destinations)) {
+      if (name === 'default') ctx.addIssue({ code: 'custom', path: ['destinations', name], message: '"default" is discord.webhook_url; choose another name' });
+      if (!entry.webhook_url) ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs webhook_url or webhook_url_file' });
     }
     if (config.bot.enabled) {
       for (const key of ['token', 'application_id', 'guild_id'] as const) {
