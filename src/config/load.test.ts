@@ -65,10 +65,18 @@ describe('loadConfig', () => {
     expect(message).not.toContain('secret-token-value');
   });
 
-  it('substitutes ${VAR} and reports an unset one with its line', () => {
-    const path = configFile('server:\n  port: ${PORT}\n  host: "$${literal}"\n');
-    expect(loadConfig({ path, env: { PORT: '8123' } }).config.server).toMatchObject({ port: 8123, host: '${literal}' });
-    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/amcord\.yml:2: \$\{PORT\} .* not set/);
+  it('substitutes ${VAR} in values and reports an unset one with its line', () => {
+    const path = configFile('# comments may say ${ANYTHING}\nserver:\n  port: ${PORT}\n  host: "$${literal}"\ndiscord:\n  username: "${NAME}"\n');
+    const { config } = loadConfig({ path, env: { PORT: '8123', NAME: '4242' } });
+    expect(config.server).toMatchObject({ port: 8123, host: '${literal}' });
+    expect(config.discord.username).toBe('4242');
+    expect(loadError(() => loadConfig({ path, env: { NAME: 'x' } }))).toMatch(/amcord\.yml:3: \$\{PORT\} .* not set/);
+  });
+
+  it('never lets a substituted value change the shape of the file', () => {
+    const path = configFile('discord:\n  username: ${NAME}\n');
+    const { config } = loadConfig({ path, env: { NAME: 'x\nserver:\n  port: 1' } });
+    expect(config.server.port).toBe(9095);
   });
 
   it('lets AMCORD_* variables override the file, typed by the schema', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, Scalar, parse, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { configSchema, SECRET_FILE_KEYS, type Config } from './schema.js';
 import { applyEnvOverrides, EnvOverrideError } from './env-overrides.js';
@@ -26,23 +26,49 @@ export interface LoadOptions {
 
 const readText = (path: string): string => readFileSync(path, 'utf8');
 
-/** Replaces ${VAR} with the variable's value; `$${` stays a literal `${`. An unset variable is an error. */
-export function substituteEnv(text: string, env: Record<string, string | undefined>, source: string): string {
-  return text.replace(/\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (match, escape: string, name: string, offset: number) => {
-    if (escape) return match.slice(1);
-    const value = env[name];
-    if (value === undefined) {
-      const line = text.slice(0, offset).split('\n').length;
-      throw new ConfigError(`${source}:${line}: \${${name}} is used but the environment variable ${name} is not set`);
-    }
-    return value;
+const VARIABLE = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Replaces ${VAR} in the file's values (never in comments or keys, so a value cannot change the
+ * document's shape); `$${` stays a literal `${`. An unquoted value that is one reference takes the
+ * type of what it becomes (`port: ${PORT}` is a number). An unset variable is an error.
+ */
+function substituteEnv(document: Document, env: Record<string, string | undefined>, source: string, lines: LineCounter): void {
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      const original = node.value;
+      const replaced = original.replace(VARIABLE, (match, escape: string, name: string) => {
+        if (escape) return match.slice(1);
+        const value = env[name];
+        if (value === undefined) {
+          const line = lines.linePos(node.range?.[0] ?? 0).line;
+          throw new ConfigError(`${source}:${line}: \${${name}} is used but the environment variable ${name} is not set`);
+        }
+        return value;
+      });
+      const wholeReference = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(original);
+      node.value = wholeReference && node.type === Scalar.PLAIN ? asScalar(replaced) : replaced;
+    },
   });
 }
 
-function parseYaml(text: string, source: string): Record<string, unknown> {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+/** A number or boolean if the text reads as one in YAML; otherwise the text itself, never a structure. */
+function asScalar(text: string): unknown {
+  try {
+    const value: unknown = parse(text);
+    return typeof value === 'number' || typeof value === 'boolean' ? value : text;
+  } catch {
+    return text;
+  }
+}
+
+function parseYaml(text: string, env: Record<string, string | undefined>, source: string): Record<string, unknown> {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter: lines });
   const [firstError] = document.errors;
   if (firstError) throw new ConfigError(`${source}: ${firstError.message}`);
+  substituteEnv(document, env, source, lines);
   const value: unknown = document.toJS();
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -114,7 +140,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     } catch (error) {
       throw new ConfigError(`cannot read config file ${path} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     }
-    raw = parseYaml(substituteEnv(text, env, path), path);
+    raw = parseYaml(text, env, path);
   }
   try {
     raw = applyEnvOverrides(raw, configSchema, env);
