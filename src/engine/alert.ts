@@ -46,9 +46,11 @@ export function fromWebhookAlert(alert: WebhookAlert): IncomingAlert {
  */
 export function acceptAlert(incoming: IncomingAlert, now: number, resolveTimeoutMs: number): EngineAlert {
   const timeout = incoming.endsAt === undefined;
+  // Alertmanager drops empty labels before anything else, so they change neither identity nor group.
+  const labels = Object.fromEntries(Object.entries(incoming.labels).filter(([, value]) => value !== ''));
   return {
-    fingerprint: fingerprintOf(incoming.labels),
-    labels: incoming.labels,
+    fingerprint: fingerprintOf(labels),
+    labels,
     annotations: incoming.annotations,
     startsAt: incoming.startsAt,
     endsAt: incoming.endsAt ?? now + resolveTimeoutMs,
@@ -59,18 +61,24 @@ export function acceptAlert(incoming: IncomingAlert, now: number, resolveTimeout
 }
 
 /**
- * Combines what was known of an alert with a newer report of it, by Alertmanager's rules: the
- * earliest start wins; a reported end wins over a timeout; between two ends, the later one.
+ * Combines what was known of an alert with a newer report of it, by Alertmanager's rules. Only a
+ * report whose active span overlaps the known one is merged; any other replaces it (an alert that
+ * resolved and fired again is a new occurrence with its own start). Merging: the earliest start
+ * wins; a reported end wins over a timeout; between two ends, the later one.
  */
 export function mergeAlert(known: EngineAlert, newer: EngineAlert): EngineAlert {
+  const overlaps =
+    (newer.endsAt > known.startsAt && newer.endsAt < known.endsAt) ||
+    (newer.startsAt > known.startsAt && newer.startsAt < known.endsAt);
+  if (!overlaps) return newer;
   const merged: EngineAlert = { ...newer, startsAt: Math.min(known.startsAt, newer.startsAt) };
   const newerResolved = newer.endsAt <= newer.updatedAt;
   const knownResolved = known.endsAt <= newer.updatedAt;
   if (newerResolved) {
     if (knownResolved && known.endsAt > newer.endsAt) merged.endsAt = known.endsAt;
   } else if (known.endsAt > newer.endsAt && !known.endsAtIsTimeout) {
+    // The timeout flag stays the newer report's: the next report without an end may shorten it.
     merged.endsAt = known.endsAt;
-    merged.endsAtIsTimeout = false;
   }
   return merged;
 }

@@ -33,6 +33,8 @@ export interface DispatcherOptions {
 
 /** How often empty groups are removed and old log entries dropped; Alertmanager's fixed 30 s. */
 export const MAINTENANCE_INTERVAL_MS = 30_000;
+/** A timer this late (at most one group_interval) is event-loop lag; later, the process was not running. */
+const MAX_TIMER_LAG_MS = 1_000;
 /** setTimeout fires at once beyond this; a longer wait is re-armed when it ends. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -107,10 +109,20 @@ export class Dispatcher {
   /** Flushes every group whose timer is due. Exposed so tests can drive time explicitly. */
   tick(): void {
     const now = this.options.clock.now();
+    const { groupIntervalMs } = this.options.grouping;
     const due = [...this.groups.values()].filter((group) => group.nextFlushAt <= now).sort((a, b) => a.nextFlushAt - b.nextFlushAt);
     for (const group of due) {
+      // A timer that fires a little late still ticks at its due time. Alertmanager's log time is
+      // after its send, which outlasts its timer lag; so when repeat_interval is a multiple of
+      // group_interval the repeat comes one tick after the multiple, never at it by chance of lag.
+      const lag = now - group.nextFlushAt;
+      const at = lag < Math.min(MAX_TIMER_LAG_MS, groupIntervalMs) ? group.nextFlushAt : now;
+      // Re-armed before the flush, as Alertmanager does: a failed flush is retried at the next
+      // tick, not at once, and the group counts as flushed either way.
+      group.nextFlushAt = at + groupIntervalMs;
+      group.hasFlushed = true;
       try {
-        this.flush(group, now);
+        this.flush(group, at);
       } catch (error) {
         this.log.error({ err: error, groupKey: group.groupKey }, 'flush failed; the next tick tries again');
       }
@@ -120,12 +132,7 @@ export class Dispatcher {
 
   private flush(group: StoredGroup, now: number): void {
     const { store, grouping, receiver } = this.options;
-    // The timer is re-armed first, as Alertmanager does, so the interval does not drift.
-    const nextFlushAt = now + grouping.groupIntervalMs;
-    if (group.alerts.size === 0) {
-      group.nextFlushAt = nextFlushAt;
-      return;
-    }
+    if (group.alerts.size === 0) return;
     const alerts = [...group.alerts.values()].sort(compareAlerts);
     const firing = alerts.filter((alert) => !isResolvedAt(alert, now));
     const resolved = alerts.filter((alert) => isResolvedAt(alert, now));
@@ -159,8 +166,6 @@ export class Dispatcher {
         group.alerts.delete(alert.fingerprint);
         store.deleteAlert(group.groupKey, alert.fingerprint);
       }
-      group.nextFlushAt = nextFlushAt;
-      group.hasFlushed = true;
       store.saveGroup(group);
     });
   }
