@@ -1,28 +1,29 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
+import type { WebhookPayload } from './alertmanager/webhook.js';
 import type { LoadedConfig } from './config/load.js';
-import type { Destination } from './delivery/destination.js';
+import { createDestinations } from './delivery/destinations.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
-import { PreviewDestination } from './delivery/preview-destination.js';
-import { WebhookDestination } from './delivery/webhook-destination.js';
 import { DiscordWebhookClient, type RequestObservation } from './discord/webhook-client.js';
-import { parseWebhookUrl } from './discord/webhook-url.js';
-import { fromWebhookAlert } from './engine/alert.js';
+import type { DiscordMessage } from './discord/types.js';
+import { fromWebhookAlert, type IncomingAlert } from './engine/alert.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import type { Notification } from './engine/notification.js';
 import { createApp } from './http/app.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
+import { severityOf } from './render/alert-facts.js';
 import { notificationPayload } from './render/notification-payload.js';
-import { renderPayload, type RenderOptions } from './render/render.js';
+import { renderPayload } from './render/render.js';
+import { mentionsFor, withMentions } from './routing/mentions.js';
+import { resolveRoutes, routesFor, type Route } from './routing/routes.js';
 import { openDatabase } from './store/database.js';
 import { EngineStore } from './store/engine-store.js';
 import { KvStore } from './store/kv-store.js';
-import { OutboxStore, type OutboxKind } from './store/outbox-store.js';
-import type { WebhookPayload } from './alertmanager/webhook.js';
-import { DeadMansSwitch } from './watchdog/dead-mans-switch.js';
+import { OutboxStore, type OutboxEntry, type OutboxKind } from './store/outbox-store.js';
 import { sleep, systemClock } from './util/sleep.js';
+import { DeadMansSwitch } from './watchdog/dead-mans-switch.js';
 
 export interface StartOptions {
   /** Log lines go here instead of stdout (tests). */
@@ -36,7 +37,7 @@ export interface RunningAmcord {
   port: number;
   logger: Logger;
   mode: 'discord' | 'preview';
-  dispatcher: Dispatcher;
+  dispatchers: ReadonlyMap<string, Dispatcher>;
   metrics: Metrics;
   /** Stops taking requests, lets deliveries in flight finish, and releases everything. */
   close(): Promise<void>;
@@ -47,28 +48,7 @@ export function outboxKindFor(notification: Notification): OutboxKind {
   return notification.reason === 'all-resolved' || notification.reason === 'newly-resolved' ? 'edit' : 'post';
 }
 
-function createDestination(
-  loaded: LoadedConfig,
-  logger: Logger,
-  signal: AbortSignal,
-  options: StartOptions,
-  observe: (observation: RequestObservation) => void,
-): Destination {
-  const { discord } = loaded.config;
-  if (!discord.webhook_url) {
-    return new PreviewDestination(options.previewOutput ?? ((text: string) => void process.stdout.write(text)));
-  }
-  const client = new DiscordWebhookClient({
-    logger: logger.child({ module: 'discord' }),
-    requestTimeoutMs: discord.request_timeout,
-    signal,
-    observe,
-  });
-  // Named like the mode, so metrics labels and the notification log agree.
-  return new WebhookDestination('discord', client, parseWebhookUrl(discord.webhook_url));
-}
-
-/** Wires config -> logger -> store -> engine -> outbox worker -> HTTP, and listens. */
+/** Wires config -> logger -> store -> routes and engine -> outbox workers -> HTTP, and listens. */
 export async function startAmcord(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningAmcord> {
   const { config } = loaded;
   const logger = createLogger({
@@ -80,47 +60,79 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   const shutdown = new AbortController();
   const db = openDatabase(config.data_dir);
   const outbox = new OutboxStore(db);
+  const engineStore = new EngineStore(db);
+  const routes = resolveRoutes(config);
+  const routesByName = new Map(routes.map((route) => [route.name, route]));
   const mode = config.discord.webhook_url ? 'discord' : 'preview';
-  // The sources are read at scrape time, by then the dispatcher exists.
-  const metrics = new Metrics({ outboxDepth: () => outbox.depth(), activeGroups: () => dispatcher.groupCount }, [mode]);
+
+  const dispatchers = new Map<string, Dispatcher>();
+  const workers = new Map<string, OutboxWorker>();
+  const metrics = new Metrics(
+    {
+      outboxDepth: () => outbox.depth(),
+      activeGroups: () => [...dispatchers.values()].reduce((sum, dispatcher) => sum + dispatcher.groupCount, 0),
+    },
+    ['default', ...Object.keys(config.destinations)],
+  );
   const observe = (observation: RequestObservation): void => {
     metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
     if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
   };
-  const destination = createDestination(loaded, logger, shutdown.signal, options, observe);
-  const render: RenderOptions = { externalUrl: config.alertmanager.external_url, username: config.discord.username, avatarUrl: config.discord.avatar_url };
-  const worker = new OutboxWorker({
-    destination,
-    outbox,
-    render: (entry) => renderPayload(notificationPayload(entry.notification), render).map((fitted) => fitted.message),
-    clock: systemClock,
-    sleep,
-    logger: logger.child({ module: 'outbox', destination: destination.name }),
-    attemptTimeoutMs: config.discord.delivery_timeout,
-    retry: { initialMs: 5_000, maxMs: 300_000 },
-    onDelivered: (entry) => metrics.notificationsSent.inc({ destination: destination.name, kind: entry.kind }),
-    onFailed: (_entry, reason) => metrics.notificationsFailed.inc({ destination: destination.name, reason }),
+  const client = new DiscordWebhookClient({
+    logger: logger.child({ module: 'discord' }),
+    requestTimeoutMs: config.discord.request_timeout,
+    signal: shutdown.signal,
+    observe,
   });
-  const { grouping } = config;
-  const dispatcher = new Dispatcher({
-    store: new EngineStore(db),
-    clock: systemClock,
-    logger,
-    route: 'amcord',
-    receiver: destination.name,
-    grouping: {
-      groupBy: grouping.group_by,
-      groupWaitMs: grouping.group_wait,
-      groupIntervalMs: grouping.group_interval,
-      repeatIntervalMs: grouping.repeat_interval,
-      sendResolved: grouping.send_resolved,
-      resolveTimeoutMs: grouping.resolve_timeout,
-    },
-    sink: (notification) => {
-      outbox.enqueue(destination.name, outboxKindFor(notification), notification, systemClock.now());
-      queueMicrotask(() => worker.notify());
-    },
+  const destinations = createDestinations(config, {
+    client,
+    previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
+
+  const renderOptions = { externalUrl: config.alertmanager.external_url, username: config.discord.username, avatarUrl: config.discord.avatar_url };
+  /** A queued notification as Discord messages, with the pings its route asks for. */
+  const render = (entry: OutboxEntry): DiscordMessage[] => {
+    const route: Route | undefined = routesByName.get(entry.notification.route);
+    const messages = renderPayload(notificationPayload(entry.notification), renderOptions).map((fitted) => fitted.message);
+    return withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));
+  };
+
+  for (const destination of destinations.values()) {
+    workers.set(
+      destination.name,
+      new OutboxWorker({
+        destination,
+        outbox,
+        render,
+        clock: systemClock,
+        sleep,
+        logger: logger.child({ module: 'outbox', destination: destination.name }),
+        attemptTimeoutMs: config.discord.delivery_timeout,
+        retry: { initialMs: 5_000, maxMs: 300_000 },
+        onDelivered: (entry) => metrics.notificationsSent.inc({ destination: destination.name, kind: entry.kind }),
+        onFailed: (_entry, reason) => metrics.notificationsFailed.inc({ destination: destination.name, reason }),
+      }),
+    );
+  }
+  const enqueue = (destination: string, kind: OutboxKind, notification: Notification): void => {
+    outbox.enqueue(destination, kind, notification, systemClock.now());
+    queueMicrotask(() => workers.get(destination)?.notify());
+  };
+
+  for (const route of routes) {
+    dispatchers.set(
+      route.name,
+      new Dispatcher({
+        store: engineStore,
+        clock: systemClock,
+        logger: logger.child({ route: route.name }),
+        route: route.name,
+        receiver: route.destination,
+        grouping: route.grouping,
+        sink: (notification) => enqueue(route.destination, outboxKindFor(notification), notification),
+      }),
+    );
+  }
 
   const deadMansSwitch = config.watchdog.enabled
     ? new DeadMansSwitch({
@@ -129,22 +141,25 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
         clock: systemClock,
         kv: new KvStore(db),
         logger: logger.child({ module: 'watchdog' }),
-        notify: (notification, kind) => {
-          outbox.enqueue(destination.name, kind, notification, systemClock.now());
-          queueMicrotask(() => worker.notify());
-        },
+        notify: (notification, kind) => enqueue('default', kind, notification),
       })
     : undefined;
 
-  /** The watchdog alert feeds the dead man's switch; every other alert goes to the dispatcher. */
+  /** The watchdog alert feeds the dead man's switch; every other alert goes to the routes it matches. */
   const accept = (payload: WebhookPayload): void => {
-    let alerts = payload.alerts;
-    if (deadMansSwitch) {
-      const watchdogAlerts = alerts.filter((alert) => deadMansSwitch.isWatchdog(alert.labels));
-      if (watchdogAlerts.some((alert) => alert.status === 'firing')) deadMansSwitch.seen();
-      alerts = alerts.filter((alert) => !deadMansSwitch.isWatchdog(alert.labels));
+    const byRoute = new Map<string, IncomingAlert[]>();
+    let watchdogSeen = false;
+    for (const alert of payload.alerts) {
+      if (deadMansSwitch?.isWatchdog(alert.labels)) {
+        watchdogSeen ||= alert.status === 'firing';
+        continue;
+      }
+      const incoming = fromWebhookAlert(alert);
+      for (const route of routesFor(alert.labels, routes)) byRoute.set(route.name, [...(byRoute.get(route.name) ?? []), incoming]);
     }
-    if (alerts.length > 0) dispatcher.ingest(alerts.map(fromWebhookAlert), payload.externalURL);
+    if (watchdogSeen) deadMansSwitch?.seen();
+    // One transaction per route; an alert routed twice is committed on both before the answer.
+    for (const [name, alerts] of byRoute) dispatchers.get(name)?.ingest(alerts, payload.externalURL);
   };
 
   let ready = false;
@@ -161,9 +176,9 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     metrics,
   });
 
-  dispatcher.start();
+  for (const dispatcher of dispatchers.values()) dispatcher.start();
   deadMansSwitch?.start();
-  worker.start();
+  for (const worker of workers.values()) worker.start();
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(started));
     started.once('error', reject);
@@ -172,7 +187,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   ready = true;
   logger.info(
-    { port, host: config.server.host, mode, config: loaded.source, dataDir: config.data_dir },
+    { port, host: config.server.host, mode, routes: routes.map((route) => route.name), config: loaded.source, dataDir: config.data_dir },
     mode === 'preview'
       ? 'amcord is listening in preview mode: no Discord destination is configured, messages are printed instead of sent'
       : 'amcord is listening',
@@ -183,18 +198,18 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     port,
     logger,
     mode,
-    dispatcher,
+    dispatchers,
     metrics,
     async close() {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       await closed;
-      dispatcher.stop();
+      for (const dispatcher of dispatchers.values()) dispatcher.stop();
       deadMansSwitch?.stop();
       // A delivery in flight gets a moment to finish; whatever is left stays in the outbox for next time.
       const grace = setTimeout(() => shutdown.abort(new Error('shutting down')), 5_000);
-      await worker.stop();
+      await Promise.all([...workers.values()].map((worker) => worker.stop()));
       clearTimeout(grace);
       shutdown.abort(new Error('shutting down'));
       db.close();

@@ -41,6 +41,7 @@ class RecordingDestination implements Destination {
 }
 
 const notification = (groupKey: string, title: string): Notification => ({
+  route: 'default',
   groupKey,
   receiver: 'test',
   groupLabels: { alertname: title },

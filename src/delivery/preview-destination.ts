@@ -7,10 +7,12 @@ import type { Destination } from './destination.js';
  * Edits are printed too, marked as such, so the living-message behaviour is visible.
  */
 export class PreviewDestination implements Destination {
-  readonly name = 'preview';
   private sequence = 0;
 
-  constructor(private readonly output: (text: string) => void) {}
+  constructor(
+    readonly name: string,
+    private readonly output: (text: string) => void,
+  ) {}
 
   post(message: DiscordMessage): Promise<string> {
     this.sequence += 1;

@@ -56,7 +56,10 @@ export class Dispatcher {
 
   /** Loads the groups a previous run left and starts their timers; overdue ones flush at once. */
   start(): void {
-    for (const group of this.options.store.loadGroups()) this.groups.set(group.groupKey, group);
+    for (const group of this.options.store.loadGroups()) {
+      // Several dispatchers (one per route) share the store; each takes back its own groups.
+      if (group.route === this.options.route) this.groups.set(group.groupKey, group);
+    }
     this.maintenance = setInterval(() => this.runMaintenance(), MAINTENANCE_INTERVAL_MS);
     this.maintenance.unref();
     this.log.info({ groups: this.groups.size }, 'dispatcher started');
@@ -147,6 +150,7 @@ export class Dispatcher {
         if (firing.length > 0 || sentResolved.length > 0) {
           const before = new Set(entry?.firing ?? []);
           this.options.sink({
+            route: this.options.route,
             groupKey: group.groupKey,
             receiver,
             groupLabels: group.groupLabels,

@@ -3,6 +3,8 @@ import type { NotifyReason } from './dedup.js';
 
 /** What a flush decided to send: the group's alerts as they stood at the flush. */
 export interface Notification {
+  /** The route whose dispatcher flushed the group: it decides template and mentions. */
+  route: string;
   groupKey: string;
   receiver: string;
   groupLabels: Record<string, string>;

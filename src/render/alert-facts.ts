@@ -4,7 +4,25 @@ import { isUnset, toMillis, type WebhookAlert, type WebhookPayload } from '../al
 
 export type Severity = 'critical' | 'warning' | 'info' | 'none';
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1, none: 0 };
+/** Embed colours: one per severity, green once resolved. */
+export const COLORS = {
+  critical: 0xe74c3c,
+  warning: 0xf39c12,
+  info: 0x3498db,
+  none: 0x95a5a6,
+  resolved: 0x2ecc71,
+} as const;
+
+/** The mark in front of a title or line: one per severity, a tick once resolved. */
+export const EMOJI: Record<Severity | 'resolved', string> = {
+  critical: '🔴',
+  warning: '🟠',
+  info: '🔵',
+  none: '⚪',
+  resolved: '✅',
+};
+
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1, none: 0 };
 
 /** Maps the many spellings seen in rule files onto four levels. */
 export function severityOf(labels: Record<string, string>): Severity {
@@ -15,10 +33,12 @@ export function severityOf(labels: Record<string, string>): Severity {
   return 'none';
 }
 
+export function highestOf(severities: readonly Severity[]): Severity {
+  return severities.reduce<Severity>((top, next) => (SEVERITY_RANK[next] > SEVERITY_RANK[top] ? next : top), 'none');
+}
+
 export function highestSeverity(alerts: readonly WebhookAlert[]): Severity {
-  return alerts
-    .map((alert) => severityOf(alert.labels))
-    .reduce<Severity>((top, next) => (SEVERITY_RANK[next] > SEVERITY_RANK[top] ? next : top), 'none');
+  return highestOf(alerts.map((alert) => severityOf(alert.labels)));
 }
 
 /** What the group is about, in a few words: its group labels, or the alert name. */

@@ -1,6 +1,8 @@
 import { GO_ZERO_TIME, type WebhookAlert, type WebhookPayload } from '../alertmanager/webhook.js';
 import type { EngineAlert } from '../engine/alert.js';
+import type { NotifyReason } from '../engine/dedup.js';
 import type { Notification } from '../engine/notification.js';
+import type { NotificationReason } from './templates/context.js';
 
 function common(sets: ReadonlyArray<Record<string, string>>): Record<string, string> {
   const [first, ...rest] = sets;
@@ -42,4 +44,17 @@ export function notificationPayload(notification: Notification): WebhookPayload 
     externalURL: notification.externalUrl,
     alerts,
   };
+}
+
+const REASONS: Record<NotifyReason, NotificationReason> = {
+  first: 'new',
+  'new-firing': 'new',
+  'newly-resolved': 'update',
+  'all-resolved': 'resolved',
+  repeat: 'repeat',
+};
+
+/** The engine's reason for a notification, in the words templates use. */
+export function notificationReason(notification: Pick<Notification, 'reason'>): NotificationReason {
+  return REASONS[notification.reason];
 }

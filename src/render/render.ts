@@ -1,10 +1,35 @@
 import type { WebhookPayload } from '../alertmanager/webhook.js';
-import { fitMessage, type FittedMessage } from '../discord/fit.js';
-import { renderDefaultMessage, type RenderOptions } from './default-message.js';
+import type { FittedMessage } from '../discord/fit.js';
+import type { NotificationReason } from './templates/context.js';
+import { loadTemplates, type TemplateSet } from './templates/load.js';
+import { DEFAULT_TEMPLATE, DEFAULT_TEMPLATES_DIR } from './templates/paths.js';
+import { renderWithTemplate } from './templates/render.js';
 
-export type { RenderOptions } from './default-message.js';
+export interface RenderOptions {
+  /** Replaces the payload's externalURL in links, for Alertmanagers behind a proxy. */
+  externalUrl?: string | undefined;
+  username?: string | undefined;
+  avatarUrl?: string | undefined;
+  /** The templates to render with; amcord's own (`templates/` in the package) when not given. */
+  templates?: TemplateSet | undefined;
+  /** Which template of the set; `default` when not given. */
+  template?: string | undefined;
+  /** Why the message is sent; without it, `resolved` when nothing fires, else `new`. */
+  reason?: NotificationReason | undefined;
+  /** Mentions for the message's `content`, e.g. `<@&123456789012345678>`. */
+  mentions?: string | undefined;
+}
 
-/** Payload to the messages Discord will accept. Pure. */
+let builtin: TemplateSet | undefined;
+
+/** amcord's shipped templates, loaded (and checked) on first use. */
+export function builtinTemplates(): TemplateSet {
+  builtin ??= loadTemplates(DEFAULT_TEMPLATES_DIR);
+  return builtin;
+}
+
+/** Payload to the messages Discord will accept. Pure but for reading the shipped templates once. */
 export function renderPayload(payload: WebhookPayload, options: RenderOptions = {}): FittedMessage[] {
-  return [fitMessage(renderDefaultMessage(payload, options))];
+  const { templates = builtinTemplates(), template = DEFAULT_TEMPLATE, ...rest } = options;
+  return renderWithTemplate(templates, template, payload, rest);
 }

@@ -17,6 +17,7 @@ const alert = (severity: string): EngineAlert => ({
   updatedAt: 0,
 });
 const notification = (firing: EngineAlert[], resolved: EngineAlert[] = []): Notification => ({
+  route: 'default',
   groupKey: 'g',
   receiver: 'r',
   groupLabels: {},

@@ -1,4 +1,5 @@
-import type { AllowedMentions } from '../discord/types.js';
+import { DISCORD_LIMITS, truncate } from '../discord/limits.js';
+import type { AllowedMentions, DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
 import type { OutboxKind } from '../store/outbox-store.js';
 import type { MentionPolicy } from './routes.js';
@@ -33,4 +34,16 @@ export function mentionsFor(
   }
   const text = [...policy.roles.map((id) => `<@&${id}>`), ...policy.users.map((id) => `<@${id}>`)].join(' ');
   return { text, allowed: { parse: [], roles: [...policy.roles], users: [...policy.users] } };
+}
+
+/**
+ * Puts the mentions at the start of the first message's content, and gives every message an
+ * allowed_mentions that pings exactly them (or nobody).
+ */
+export function withMentions(messages: DiscordMessage[], mentions: Mentions | undefined): DiscordMessage[] {
+  return messages.map((message, index) => {
+    if (!mentions || index > 0) return { ...message, allowed_mentions: NO_PINGS };
+    const content = message.content ? `${mentions.text}\n${message.content}` : mentions.text;
+    return { ...message, content: truncate(content, DISCORD_LIMITS.content), allowed_mentions: mentions.allowed };
+  });
 }

@@ -113,6 +113,7 @@ export class DeadMansSwitch {
     };
     const resolved = restoredAt !== undefined;
     return {
+      route: 'dead-mans-switch',
       groupKey: GROUP_KEY,
       receiver: 'dead-mans-switch',
       groupLabels: { alertname: PIPELINE_DOWN_ALERT },

@@ -101,13 +101,13 @@ describe('Alertmanager to Discord through amcord', () => {
   it('counts what happened on /metrics, without secrets', async () => {
     const text = await (await fetch(`${amcord.url}/metrics`)).text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    expect(value('amcord_notifications_sent_total{destination="discord",kind="post"}')).toBeGreaterThanOrEqual(3);
-    expect(value('amcord_notifications_sent_total{destination="discord",kind="edit"}')).toBeGreaterThanOrEqual(1);
-    expect(value('amcord_notifications_failed_total{destination="discord",reason="unavailable"}')).toBe(0);
+    expect(value('amcord_notifications_sent_total{destination="default",kind="post"}')).toBeGreaterThanOrEqual(3);
+    expect(value('amcord_notifications_sent_total{destination="default",kind="edit"}')).toBeGreaterThanOrEqual(1);
+    expect(value('amcord_notifications_failed_total{destination="default",reason="unavailable"}')).toBe(0);
     expect(value('amcord_discord_rate_limited_total{scope="user"}')).toBeGreaterThanOrEqual(1);
     expect(value('amcord_webhooks_received_total{outcome="accepted"}')).toBeGreaterThanOrEqual(4);
     expect(value('amcord_alerts_received_total{status="resolved"}')).toBeGreaterThanOrEqual(1);
-    expect(value('amcord_outbox_depth{destination="discord",state="pending"}')).toBe(0);
+    expect(value('amcord_outbox_depth{destination="default",state="pending"}')).toBe(0);
     expect(text).toMatch(/^amcord_discord_request_duration_seconds_bucket\{le="0.05",method="POST",status="500"\} \d+$/m);
     expect(text).toContain('process_resident_memory_bytes');
     expect(text).not.toContain(webhook.token);
@@ -122,8 +122,8 @@ describe('Alertmanager to Discord through amcord', () => {
       description: 'the failed delivery to be logged',
     });
     const text = await (await fetch(`${amcord.url}/metrics`)).text();
-    expect(text).toMatch(/^amcord_outbox_depth\{destination="discord",state="pending"\} 1$/m);
-    expect(text).toMatch(/^amcord_notifications_failed_total\{destination="discord",reason="gone"\} [1-9]/m);
+    expect(text).toMatch(/^amcord_outbox_depth\{destination="default",state="pending"\} 1$/m);
+    expect(text).toMatch(/^amcord_notifications_failed_total\{destination="default",reason="gone"\} [1-9]/m);
   });
 
   it('never logs the webhook token or the bearer token', () => {

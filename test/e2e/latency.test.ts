@@ -86,7 +86,7 @@ describe('latency through the recommended Alertmanager configuration', () => {
   it('holds a later alert of the same group until the next group_interval tick, then posts it as a new message', async () => {
     await postAlerts(alertmanager.url, [{ labels: { alertname: 'LatencyLater', instance: 'web-1:9100', severity: 'critical' } }]);
     await waitUntil(() => messagesOf('LatencyLater').length > 0, { timeoutMs: GROUP_WAIT_MS + SLACK_MS + 5_000, description: 'the first message' });
-    const group = amcord.dispatcher.snapshot().find((candidate) => candidate.groupLabels.alertname === 'LatencyLater');
+    const group = (amcord.dispatchers.get('default')?.snapshot() ?? []).find((candidate) => candidate.groupLabels.alertname === 'LatencyLater');
     expect(group?.hasFlushed).toBe(true);
     const nextTick = group?.nextFlushAt ?? Number.NaN;
 

@@ -46,7 +46,7 @@ export async function waitUntilSettled(
 ): Promise<void> {
   await waitUntil(
     () => {
-      const group = amcord.dispatcher.snapshot().find((candidate) => candidate.groupLabels.alertname === options.alertname);
+      const group = (amcord.dispatchers.get('default')?.snapshot() ?? []).find((candidate) => candidate.groupLabels.alertname === options.alertname);
       if (!group?.hasFlushed || group.nextFlushAt - options.groupIntervalMs < options.since) return false;
       return readState(amcord.dataDir).pending === 0;
     },

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -25,11 +25,17 @@ export interface TestAmcord extends RunningAmcord {
 
 /**
  * Starts amcord in-process on a free loopback port, configured by AMCORD_* variables exactly as a
- * user's environment would, with logs captured.
+ * user's environment would (and by a YAML file for what only a file can say), with logs captured.
  */
-export async function startTestAmcord(env: Record<string, string> = {}): Promise<TestAmcord> {
+export async function startTestAmcord(env: Record<string, string> = {}, configYaml?: string): Promise<TestAmcord> {
   const dataDir = env.AMCORD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'amcord-data-'));
+  let path: string | undefined;
+  if (configYaml !== undefined) {
+    path = join(mkdtempSync(join(tmpdir(), 'amcord-config-')), 'amcord.yml');
+    writeFileSync(path, configYaml);
+  }
   const loaded = loadConfig({
+    path,
     env: {
       AMCORD_SERVER_HOST: '127.0.0.1',
       AMCORD_SERVER_PORT: '0',

@@ -1,0 +1,95 @@
+import { once } from 'node:events';
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
+import { type DispatchContext, handleInteraction } from './dispatch.js';
+import { commandRegistry } from './registry.js';
+import { DEFAULT_DEFER_AFTER_MS } from './respond.js';
+import type { SilenceButtonOptions } from './silence-buttons.js';
+
+export interface StartBotOptions {
+  config: Config;
+  alertmanager: BotAlertmanager;
+  prometheus: BotPrometheus;
+  logger: Logger;
+  /** Enables the silence buttons under alert messages; without it a click explains they are off. */
+  silenceButtons?: SilenceButtonOptions;
+  /** Injected clock; default the system clock. */
+  now?: () => Date;
+  /** Answers not ready after this long are deferred; default 2 s (Discord allows 3). */
+  deferAfterMs?: number;
+  /** How long to wait for the gateway's READY; default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningBot {
+  client: Client;
+  /** Disconnects from Discord. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Logs the bot in over the gateway and answers slash commands and silence buttons. Resolves once
+ * Discord reports the bot ready; rejects with a readable message (never the token) otherwise.
+ */
+export async function startBot(options: StartBotOptions): Promise<RunningBot> {
+  const { config, logger: rootLogger } = options;
+  const logger = rootLogger.child({ module: 'bot' });
+  const token = config.bot.token;
+  if (token === undefined || token === '') throw new Error('bot.token (or bot.token_file) is required to start the Discord bot');
+  const scrub = (text: string): string => text.split(token).join('<redacted>');
+
+  // Guilds is the least intent: interactions need no privileged or message intents.
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.bot.api_base } });
+  const dispatchContext: DispatchContext = {
+    commands: commandRegistry,
+    clients: {
+      alertmanager: options.alertmanager,
+      prometheus: options.prometheus,
+      alertmanagerUiUrl: config.alertmanager.external_url ?? config.alertmanager.url,
+    },
+    permissions: config.bot.permissions,
+    logger,
+    now: options.now ?? (() => new Date()),
+    deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
+    resolveSilenceTarget: options.silenceButtons?.resolveSilenceTarget,
+    scrub,
+  };
+  client.on(Events.InteractionCreate, (interaction) => {
+    void handleInteraction(interaction, dispatchContext);
+  });
+  // Without an 'error' listener an EventEmitter error would end the process.
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
+  client.on(Events.Warn, (message) => logger.warn({ detail: scrub(message) }, 'Discord client warning'));
+  client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'disconnected from the Discord gateway'));
+  client.on(Events.ShardReconnecting, () => logger.info('reconnecting to the Discord gateway'));
+  client.on(Events.ShardResume, () => logger.info('resumed the Discord gateway session'));
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await client.destroy();
+  };
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(readyTimeoutMs) });
+  try {
+    await client.login(token);
+    await ready;
+  } catch (error) {
+    ready.catch(() => undefined);
+    await stop();
+    const reason = error instanceof Error && error.name === 'AbortError' ? `not ready within ${readyTimeoutMs / 1000} s` : describeError(error);
+    throw new Error(`Could not connect the Discord bot via ${config.bot.api_base}: ${scrub(reason)}`, { cause: error });
+  }
+
+  const guildId = config.bot.guild_id;
+  if (guildId !== undefined && !client.guilds.cache.has(guildId)) {
+    logger.warn({ guildId }, 'the bot is not a member of the configured guild; invite it with the bot and applications.commands scopes');
+  }
+  logger.info({ user: client.user?.tag, guildId, commands: [...commandRegistry.keys()] }, 'Discord bot ready');
+  return { client, stop };
+}
+

@@ -1,0 +1,26 @@
+import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type { Logger } from '../log/logger.js';
+import type { Actor } from './actor.js';
+import type { BotClients } from './clients.js';
+import type { Access } from './permissions.js';
+import type { BotReply, Choice } from './reply.js';
+
+/** What a command may use besides its options. `now` is fixed per interaction. */
+export interface CommandContext {
+  clients: BotClients;
+  actor: Actor;
+  logger: Logger;
+  now: Date;
+}
+
+/**
+ * A slash command: its registration data and a handler that turns the interaction's options into a
+ * reply. Sending (and deferring when slow) is the dispatcher's job, so handlers never talk to Discord.
+ */
+export interface BotCommand {
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** Checked before `execute` runs; autocomplete needs 'read'. */
+  access: Access;
+  execute(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<BotReply>;
+  autocomplete?(interaction: AutocompleteInteraction, context: CommandContext): Promise<Choice[]>;
+}

@@ -1,0 +1,39 @@
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import { type BotClients, describeError } from '../clients.js';
+import type { BotCommand } from '../command.js';
+import { code } from '../format.js';
+import { type BotReply, problemReply } from '../reply.js';
+import { gatherNode, nodeChoices, renderNode } from '../status/node-detail.js';
+import { gatherOverview, renderOverview } from '../status/overview.js';
+
+export interface StatusOptions {
+  /** A node_exporter `instance`; without it the whole dashboard. */
+  node?: string;
+}
+
+/** "How are my servers right now?": the dashboard, or one node in detail. */
+export async function statusReply(options: StatusOptions, clients: BotClients, now: Date): Promise<BotReply> {
+  const instance = options.node?.trim();
+  if (!instance) return renderOverview(await gatherOverview(clients), now);
+  try {
+    const node = await gatherNode(clients.prometheus, instance);
+    if (node === undefined) {
+      return problemReply(`Prometheus has no node_exporter metrics for ${code(instance)}. Pick a node from the suggestions, or run /status to see them all.`);
+    }
+    return renderNode(node, now);
+  } catch (error) {
+    return problemReply(`Could not show ${code(instance)}. ${describeError(error)}`);
+  }
+}
+
+export const statusCommand: BotCommand = {
+  access: 'read',
+  data: new SlashCommandBuilder()
+    .setName('status')
+    .setDescription('How are the servers right now?')
+    .setContexts(InteractionContextType.Guild)
+    .addStringOption((option) => option.setName('node').setDescription('One node in detail').setAutocomplete(true))
+    .toJSON(),
+  execute: (interaction, context) => statusReply({ node: interaction.options.getString('node') ?? undefined }, context.clients, context.now),
+  autocomplete: (interaction, context) => nodeChoices(context.clients.prometheus, interaction.options.getFocused()),
+};

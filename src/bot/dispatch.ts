@@ -1,0 +1,116 @@
+import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
+import { truncate } from '../discord/limits.js';
+import type { Logger } from '../log/logger.js';
+import { type Actor, actorOf } from './actor.js';
+import type { BotClients } from './clients.js';
+import type { BotCommand, CommandContext } from './command.js';
+import { type BotPermissions, decide, maySilence } from './permissions.js';
+import { type Choice, problemReply, toChoices } from './reply.js';
+import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOptions } from './respond.js';
+import { parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from './silence-buttons.js';
+
+/** Routes each interaction to its command or button handler; never throws. */
+
+export interface DispatchContext {
+  commands: ReadonlyMap<string, BotCommand>;
+  clients: BotClients;
+  permissions: BotPermissions;
+  logger: Logger;
+  now: () => Date;
+  deferAfterMs: number;
+  resolveSilenceTarget: SilenceTargetResolver | undefined;
+  /** Removes secrets from text shown to users. */
+  scrub: (text: string) => string;
+}
+
+export async function handleInteraction(interaction: Interaction, context: DispatchContext): Promise<void> {
+  try {
+    if (interaction.isChatInputCommand()) await onCommand(interaction, context);
+    else if (interaction.isAutocomplete()) await onAutocomplete(interaction, context);
+    else if (interaction.isButton()) await onButton(interaction, context);
+  } catch (error) {
+    await reportFailure(interaction, error, context);
+  }
+}
+
+function commandContext(actor: Actor, context: DispatchContext): CommandContext {
+  return { clients: context.clients, actor, logger: context.logger, now: context.now() };
+}
+
+async function onCommand(interaction: ChatInputCommandInteraction, context: DispatchContext): Promise<void> {
+  const actor = actorOf(interaction);
+  const command = context.commands.get(interaction.commandName);
+  context.logger.debug({ command: interaction.commandName, userId: actor.id }, 'slash command received');
+  if (command === undefined) {
+    await interaction.reply(
+      toReplyOptions(problemReply(`amcord does not know /${interaction.commandName}. The registered commands may be outdated: run \`amcord register-commands\`.`)),
+    );
+    return;
+  }
+  const decision = decide(command.access, actor, context.permissions);
+  if (!decision.allowed) {
+    logRefusal(context.logger, actor, `/${interaction.commandName}`, command.access);
+    await interaction.reply(toReplyOptions(problemReply(decision.reason)));
+    return;
+  }
+  await answerCommand(interaction, command.execute(interaction, commandContext(actor, context)), context.deferAfterMs);
+}
+
+/**
+ * Autocomplete cannot be deferred or show errors: a lookup that fails or is not done in time
+ * (a slow Alertmanager, say) offers no choices rather than letting Discord's 3 s pass.
+ */
+async function onAutocomplete(interaction: AutocompleteInteraction, context: DispatchContext): Promise<void> {
+  const actor = actorOf(interaction);
+  const command = context.commands.get(interaction.commandName);
+  let choices: Choice[] = [];
+  if (command?.autocomplete && decide('read', actor, context.permissions).allowed) {
+    try {
+      const lookup = await settleWithin(command.autocomplete(interaction, commandContext(actor, context)), context.deferAfterMs);
+      if (lookup.done) choices = toChoices(lookup.value);
+      else context.logger.warn({ command: interaction.commandName }, 'autocomplete too slow; offering no choices');
+    } catch (error) {
+      context.logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed; offering no choices');
+    }
+  }
+  await interaction.respond(choices);
+}
+
+async function onButton(interaction: ButtonInteraction, context: DispatchContext): Promise<void> {
+  const click = parseSilenceButtonId(interaction.customId);
+  if (click === undefined) {
+    await interaction.reply(toReplyOptions(problemReply('amcord does not know this button.')));
+    return;
+  }
+  const actor = actorOf(interaction);
+  const decision = maySilence(actor, context.permissions);
+  if (!decision.allowed) {
+    logRefusal(context.logger, actor, `button ${click.duration}`, 'silence');
+    await interaction.reply(toReplyOptions(problemReply(decision.reason)));
+    return;
+  }
+  const answer = silenceButtonReply(
+    { ...click, messageContent: interaction.message.content },
+    { clients: context.clients, actor, logger: context.logger, resolveSilenceTarget: context.resolveSilenceTarget },
+    context.now(),
+  );
+  await answerButton(interaction, answer, context.deferAfterMs);
+}
+
+function logRefusal(logger: Logger, actor: Actor, action: string, access: string): void {
+  const message = access === 'silence' ? 'silence action refused: user not permitted' : 'command refused: user not permitted';
+  logger.warn({ userId: actor.id, userName: actor.tag, action }, message);
+}
+
+async function reportFailure(interaction: Interaction, error: unknown, context: DispatchContext): Promise<void> {
+  const what = interaction.isCommand() || interaction.isAutocomplete() ? `/${interaction.commandName}` : 'this button';
+  context.logger.error({ err: error, interaction: what, userId: interaction.user.id }, 'interaction failed');
+  if (!interaction.isRepliable()) return;
+  const reason = truncate(context.scrub(error instanceof Error ? error.message : String(error)), 1500);
+  try {
+    await answerFailure(interaction, `⚠️ Something went wrong while answering ${what}: ${reason}`);
+  } catch (secondError) {
+    // Typically the interaction expired (answered too late); the user sees Discord's own notice.
+    context.logger.warn({ err: secondError, interaction: what }, 'could not tell the user about the failure');
+  }
+}

@@ -1,0 +1,10 @@
+/** The bot's public surface: what main and the CLI call. */
+export { startBot, type RunningBot, type StartBotOptions } from './client.js';
+export { registerCommands, type RegisterCommandsOptions } from './register.js';
+export {
+  MAX_SILENCE_REF_LENGTH,
+  silenceButtons,
+  type SilenceButtonOptions,
+  type SilenceTargetResolver,
+} from './silence-buttons.js';
+export { COMMANDS } from './registry.js';

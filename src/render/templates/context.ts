@@ -1,0 +1,268 @@
+import { isUnset, toMillis, type WebhookAlert, type WebhookPayload } from '../../alertmanager/webhook.js';
+import {
+  COLORS,
+  EMOJI,
+  SEVERITY_RANK,
+  distinctLabels,
+  firedForMs,
+  groupName,
+  headlineOf,
+  highestOf,
+  severityOf,
+  silenceUrl,
+  subjectOf,
+  type Severity,
+} from '../alert-facts.js';
+import type { AlertSelection } from './schema.js';
+
+/**
+ * What templates see. Names from Alertmanager's webhook payload keep their spelling
+ * (`startsAt`, `generatorURL`, `commonLabels`, `externalURL`); everything amcord adds is snake_case.
+ */
+
+/** Why this message is sent: a new alert, a change (some resolved), a reminder, or all resolved. */
+export type NotificationReason = 'new' | 'update' | 'repeat' | 'resolved';
+export const NOTIFICATION_REASONS: readonly NotificationReason[] = ['new', 'update', 'repeat', 'resolved'];
+
+export interface LabelPair {
+  name: string;
+  value: string;
+}
+
+export interface AlertView {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+  name: string;
+  severity: Severity;
+  /** The severity's mark while firing, ✅ once resolved. */
+  emoji: string;
+  severity_emoji: string;
+  color: number;
+  subject: string;
+  headline: string;
+  summary: string | null;
+  description: string | null;
+  value: string | null;
+  starts_at: number;
+  ends_at: number | null;
+  fired_for: number | null;
+  source_url: string | null;
+  silence_url: string | null;
+  runbook_url: string | null;
+  dashboard_url: string | null;
+  label_list: LabelPair[];
+  distinct_labels: LabelPair[];
+}
+
+export interface GroupView {
+  name: string;
+  key: string;
+  labels: Record<string, string>;
+  receiver: string;
+  status: 'firing' | 'resolved';
+  firing: number;
+  resolved: number;
+  truncated: number;
+  total: number;
+  severity: Severity;
+  emoji: string;
+  color: number;
+  silence_url: string | null;
+  runbook_url: string | null;
+  dashboard_url: string | null;
+  url: string | null;
+  common_labels: LabelPair[];
+}
+
+export interface EmbedView {
+  index: number;
+  count: number;
+  first: boolean;
+  last: boolean;
+  kind: AlertSelection;
+  size: number;
+  firing: number;
+  resolved: number;
+  severity: Severity;
+  emoji: string;
+  color: number;
+  mixed_severities: boolean;
+  starts_at: number | null;
+  url: string | null;
+}
+
+export interface MessageScope {
+  reason: NotificationReason;
+  mentions: string;
+  receiver: string;
+  status: 'firing' | 'resolved';
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  truncatedAlerts: number;
+  group: GroupView;
+  alerts: AlertView[];
+  firing_alerts: AlertView[];
+  resolved_alerts: AlertView[];
+}
+
+export interface EmbedScope extends MessageScope {
+  embed: EmbedView;
+}
+
+export interface ItemScope extends EmbedScope {
+  alert: AlertView;
+}
+
+export interface ScopeInput {
+  reason: NotificationReason;
+  mentions: string;
+  externalUrl: string;
+}
+
+/** Labels shown elsewhere in a message (the title says the name and severity). */
+const HIDDEN_LABELS = new Set(['alertname', 'severity']);
+
+const httpUrl = (url: string | undefined): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
+
+function pairs(labels: Record<string, string>, keep: (name: string) => boolean = () => true): LabelPair[] {
+  return Object.entries(labels)
+    .filter(([name]) => keep(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value }));
+}
+
+function alertView(alert: WebhookAlert, payload: WebhookPayload, externalUrl: string): AlertView {
+  const severity = severityOf(alert.labels);
+  const resolved = alert.status === 'resolved';
+  const { annotations } = alert;
+  return {
+    status: alert.status,
+    labels: alert.labels,
+    annotations,
+    startsAt: alert.startsAt,
+    endsAt: alert.endsAt,
+    generatorURL: alert.generatorURL,
+    fingerprint: alert.fingerprint,
+    name: alert.labels.alertname ?? groupName(payload),
+    severity,
+    emoji: EMOJI[resolved ? 'resolved' : severity],
+    severity_emoji: EMOJI[severity],
+    color: resolved ? COLORS.resolved : COLORS[severity],
+    subject: subjectOf(alert, payload.commonLabels),
+    headline: headlineOf(alert),
+    summary: annotations.summary ?? annotations.message ?? null,
+    description: annotations.description ?? null,
+    value: annotations.value ?? null,
+    starts_at: toMillis(alert.startsAt),
+    ends_at: isUnset(alert.endsAt) ? null : toMillis(alert.endsAt),
+    fired_for: firedForMs(alert) ?? null,
+    source_url: httpUrl(alert.generatorURL),
+    silence_url: silenceUrl(externalUrl, alert.labels) ?? null,
+    runbook_url: httpUrl(annotations.runbook_url),
+    dashboard_url: httpUrl(annotations.dashboard_url),
+    label_list: pairs(alert.labels, (name) => !HIDDEN_LABELS.has(name)),
+    distinct_labels: distinctLabels(alert, payload.commonLabels).map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** Severity, mark and colour of a list: its highest firing severity, or resolved when nothing in it fires. */
+function look(alerts: readonly AlertView[]): { severity: Severity; emoji: string; color: number } {
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  if (firing.length === 0) return { severity: highestOf(alerts.map((alert) => alert.severity)), emoji: EMOJI.resolved, color: COLORS.resolved };
+  const severity = highestOf(firing.map((alert) => alert.severity));
+  return { severity, emoji: EMOJI[severity], color: COLORS[severity] };
+}
+
+/** The silence for a whole group: its group labels, else what all its alerts share. */
+function groupSilence(payload: WebhookPayload, externalUrl: string): string | null {
+  const labels = Object.keys(payload.groupLabels).length > 0 ? payload.groupLabels : payload.commonLabels;
+  return Object.keys(labels).length > 0 ? (silenceUrl(externalUrl, labels) ?? null) : null;
+}
+
+/** Most important first: firing before resolved, then by severity; otherwise as Alertmanager sent them. */
+function byImportance(a: AlertView, b: AlertView): number {
+  if (a.status !== b.status) return a.status === 'firing' ? -1 : 1;
+  return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
+}
+
+export function messageScope(payload: WebhookPayload, input: ScopeInput): MessageScope {
+  const alerts = payload.alerts.map((alert) => alertView(alert, payload, input.externalUrl)).sort(byImportance);
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  const resolved = alerts.filter((alert) => alert.status === 'resolved');
+  const { severity, emoji, color } = look(alerts);
+  return {
+    reason: input.reason,
+    mentions: input.mentions,
+    receiver: payload.receiver,
+    status: payload.status,
+    groupKey: payload.groupKey,
+    groupLabels: payload.groupLabels,
+    commonLabels: payload.commonLabels,
+    commonAnnotations: payload.commonAnnotations,
+    externalURL: input.externalUrl,
+    truncatedAlerts: payload.truncatedAlerts,
+    group: {
+      name: groupName(payload),
+      key: payload.groupKey,
+      labels: payload.groupLabels,
+      receiver: payload.receiver,
+      status: firing.length > 0 ? 'firing' : 'resolved',
+      firing: firing.length,
+      resolved: resolved.length,
+      truncated: payload.truncatedAlerts,
+      total: alerts.length + payload.truncatedAlerts,
+      severity,
+      emoji,
+      color,
+      silence_url: groupSilence(payload, input.externalUrl),
+      runbook_url: httpUrl(payload.commonAnnotations.runbook_url),
+      dashboard_url: httpUrl(payload.commonAnnotations.dashboard_url),
+      url: alerts.find((alert) => alert.source_url)?.source_url ?? null,
+      common_labels: pairs(payload.commonLabels, (name) => !HIDDEN_LABELS.has(name)),
+    },
+    alerts,
+    firing_alerts: firing,
+    resolved_alerts: resolved,
+  };
+}
+
+export function selectAlerts(scope: MessageScope, kind: AlertSelection): AlertView[] {
+  if (kind === 'firing') return scope.firing_alerts;
+  if (kind === 'resolved') return scope.resolved_alerts;
+  return scope.alerts;
+}
+
+export function embedScope(scope: MessageScope, kind: AlertSelection, alerts: AlertView[], index: number, count: number): EmbedScope {
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  const starts = alerts.map((alert) => alert.starts_at).filter((ms) => !Number.isNaN(ms));
+  return {
+    ...scope,
+    alerts,
+    embed: {
+      index,
+      count,
+      first: index === 0,
+      last: index === count - 1,
+      kind,
+      size: alerts.length,
+      firing: firing.length,
+      resolved: alerts.length - firing.length,
+      ...look(alerts),
+      mixed_severities: new Set(firing.map((alert) => alert.severity)).size > 1,
+      starts_at: starts.length > 0 ? Math.min(...starts) : null,
+      url: alerts.find((alert) => alert.source_url)?.source_url ?? null,
+    },
+  };
+}
+
+export function itemScope(scope: EmbedScope, alert: AlertView): ItemScope {
+  return { ...scope, alert };
+}

@@ -1,0 +1,26 @@
+import type { WebhookAlert, WebhookPayload } from '../../alertmanager/webhook.js';
+import type { MessageDraft } from '../../discord/fit.js';
+import { COLORS, EMOJI, groupName, headlineOf, highestSeverity, severityOf, subjectOf } from '../alert-facts.js';
+
+/**
+ * The plainest message, for when a template fails on a payload at runtime (it was checked at
+ * load, so this is rare): every alert still reaches Discord, and the footer says what broke.
+ */
+export function fallbackDraft(payload: WebhookPayload, problem: string): MessageDraft {
+  const firing = payload.alerts.filter((alert) => alert.status === 'firing');
+  const severity = highestSeverity(firing);
+  const mark = firing.length > 0 ? EMOJI[severity] : EMOJI.resolved;
+  const line = (alert: WebhookAlert): string =>
+    `${alert.status === 'firing' ? EMOJI[severityOf(alert.labels)] : EMOJI.resolved} ${subjectOf(alert, payload.commonLabels)} — ${headlineOf(alert)}`;
+  return {
+    embeds: [
+      {
+        title: `${mark} ${firing.length} firing, ${payload.alerts.length - firing.length} resolved: ${groupName(payload)}`,
+        color: firing.length > 0 ? COLORS[severity] : COLORS.resolved,
+        items: payload.alerts.map(line),
+        hiddenItems: payload.truncatedAlerts,
+        footer: `The message template failed, so this is the plain layout: ${problem}`,
+      },
+    ],
+  };
+}
