@@ -89,10 +89,15 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
 
-  const renderOptions = { externalUrl: config.alertmanager.external_url, username: config.discord.username, avatarUrl: config.discord.avatar_url };
-  /** A queued notification as Discord messages, with the pings its route asks for. */
+  /** A queued notification as Discord messages, with the name, avatar and pings its destination and route ask for. */
   const render = (entry: OutboxEntry): DiscordMessage[] => {
     const route: Route | undefined = routesByName.get(entry.notification.route);
+    const named = config.destinations[entry.destination];
+    const renderOptions = {
+      externalUrl: config.alertmanager.external_url,
+      username: named?.username ?? config.discord.username,
+      avatarUrl: named?.avatar_url ?? config.discord.avatar_url,
+    };
     const messages = renderPayload(notificationPayload(entry.notification), renderOptions).map((fitted) => fitted.message);
     return withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));
   };
