@@ -5,6 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
 import { type DispatchContext, handleInteraction } from './dispatch.js';
 import { commandRegistry } from './registry.js';
+import { loggableError, scrubberFor } from './redact.js';
 import { DEFAULT_DEFER_AFTER_MS } from './respond.js';
 import type { SilenceButtonOptions } from './silence-buttons.js';
 
@@ -38,7 +39,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const logger = rootLogger.child({ module: 'bot' });
   const token = config.bot.token;
   if (token === undefined || token === '') throw new Error('bot.token (or bot.token_file) is required to start the Discord bot');
-  const scrub = (text: string): string => text.split(token).join('<redacted>');
+  const scrub = scrubberFor(token);
 
   // Guilds is the least intent: interactions need no privileged or message intents.
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.bot.api_base } });
@@ -60,7 +61,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     void handleInteraction(interaction, dispatchContext);
   });
   // Without an 'error' listener an EventEmitter error would end the process.
-  client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
+  client.on(Events.Error, (error) => logger.error({ err: loggableError(error, scrub) }, 'Discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ detail: scrub(message) }, 'Discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'disconnected from the Discord gateway'));
   client.on(Events.ShardReconnecting, () => logger.info('reconnecting to the Discord gateway'));

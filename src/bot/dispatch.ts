@@ -6,6 +6,7 @@ import type { BotClients } from './clients.js';
 import type { BotCommand, CommandContext } from './command.js';
 import { type BotPermissions, decide, maySilence } from './permissions.js';
 import { type Choice, problemReply, toChoices } from './reply.js';
+import { loggableError } from './redact.js';
 import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOptions } from './respond.js';
 import { parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from './silence-buttons.js';
 
@@ -19,7 +20,7 @@ export interface DispatchContext {
   now: () => Date;
   deferAfterMs: number;
   resolveSilenceTarget: SilenceTargetResolver | undefined;
-  /** Removes secrets from text shown to users. */
+  /** Removes secrets from text shown to users or logged. */
   scrub: (text: string) => string;
 }
 
@@ -70,7 +71,7 @@ async function onAutocomplete(interaction: AutocompleteInteraction, context: Dis
       if (lookup.done) choices = toChoices(lookup.value);
       else context.logger.warn({ command: interaction.commandName }, 'autocomplete too slow; offering no choices');
     } catch (error) {
-      context.logger.warn({ err: error, command: interaction.commandName }, 'autocomplete failed; offering no choices');
+      context.logger.warn({ err: loggableError(error, context.scrub), command: interaction.commandName }, 'autocomplete failed; offering no choices');
     }
   }
   await interaction.respond(choices);
@@ -104,13 +105,13 @@ function logRefusal(logger: Logger, actor: Actor, action: string, access: string
 
 async function reportFailure(interaction: Interaction, error: unknown, context: DispatchContext): Promise<void> {
   const what = interaction.isCommand() || interaction.isAutocomplete() ? `/${interaction.commandName}` : 'this button';
-  context.logger.error({ err: error, interaction: what, userId: interaction.user.id }, 'interaction failed');
+  context.logger.error({ err: loggableError(error, context.scrub), interaction: what, userId: interaction.user.id }, 'interaction failed');
   if (!interaction.isRepliable()) return;
   const reason = truncate(context.scrub(error instanceof Error ? error.message : String(error)), 1500);
   try {
     await answerFailure(interaction, `⚠️ Something went wrong while answering ${what}: ${reason}`);
   } catch (secondError) {
     // Typically the interaction expired (answered too late); the user sees Discord's own notice.
-    context.logger.warn({ err: secondError, interaction: what }, 'could not tell the user about the failure');
+    context.logger.warn({ err: loggableError(secondError, context.scrub), interaction: what }, 'could not tell the user about the failure');
   }
 }

@@ -2,6 +2,7 @@ import { REST, Routes } from 'discord.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { BotCommand } from './command.js';
+import { scrubberFor } from './redact.js';
 import { COMMANDS } from './registry.js';
 
 export interface RegisterCommandsOptions {
@@ -33,7 +34,7 @@ export async function registerCommands(options: RegisterCommandsOptions): Promis
   try {
     registered = await rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body });
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split(token).join('<redacted>');
+    const reason = scrubberFor(token)(error instanceof Error ? error.message : String(error));
     throw new Error(
       `Registering slash commands with guild ${guildId} failed: ${reason}. ` +
         'Check bot.application_id and bot.guild_id, and that the bot was invited with the applications.commands scope.',

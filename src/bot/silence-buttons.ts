@@ -1,10 +1,9 @@
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType } from 'discord.js';
 import type { Matcher } from '../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../discord/limits.js';
-import { describeError } from './clients.js';
 import { code, discordTime } from './format.js';
 import { type BotReply, problemReply } from './reply.js';
-import { type CreatedSilence, createSilenceAs, type SilenceActionContext, unsilenceableReason } from './silencing.js';
+import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from './silencing.js';
 
 /**
  * "Silence 1h" / "Silence 1d" buttons under an alert message. The button carries only a reference
@@ -100,7 +99,7 @@ export async function silenceButtonReply(
       via: 'button',
     });
   } catch (error) {
-    return refuse(`No silence was created. ${describeError(error)}`);
+    return refuse(describeSilenceFailure(error));
   }
   const line = `🔕 Silenced by <@${context.actor.id}> until ${discordTime(created.endsAt)} (${discordTime(created.endsAt, 'R')}) · silence ${code(created.id)}`;
   const previous = click.messageContent.trimEnd();

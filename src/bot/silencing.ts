@@ -1,8 +1,8 @@
-import type { Silence } from '../alertmanager/api.js';
+import { AlertmanagerError, type Silence } from '../alertmanager/api.js';
 import { formatMatchers, type Matcher, matches } from '../alertmanager/matchers.js';
 import type { Logger } from '../log/logger.js';
 import { type Actor, silenceAuthor } from './actor.js';
-import type { BotClients } from './clients.js';
+import { type BotClients, describeError } from './clients.js';
 
 /** Creating and expiring silences on behalf of a Discord user, with the audit log line every time. */
 
@@ -34,6 +34,13 @@ export function unsilenceableReason(matchers: readonly Matcher[]): string | unde
     return `${formatMatchers(matchers)} would also match alerts without these labels, so it would silence everything. Add a matcher that needs a non-empty value.`;
   }
   return undefined;
+}
+
+/** Why creating a silence failed; a timed-out request may still have reached Alertmanager. */
+export function describeSilenceFailure(error: unknown): string {
+  const unconfirmed = error instanceof AlertmanagerError && error.kind === 'timeout';
+  const outcome = unconfirmed ? 'The silence may or may not have been created: check /silences before retrying.' : 'No silence was created.';
+  return `${outcome} ${describeError(error)}`;
 }
 
 /** Alertmanager's page for one silence. */

@@ -68,8 +68,8 @@ export function subjectOf(alert: WebhookAlert, commonLabels: Record<string, stri
 /** The most helpful one-line text an alert carries; an alert without annotations still says something. */
 export function headlineOf(alert: WebhookAlert): string {
   const { summary, description, message } = alert.annotations;
-  const text = summary ?? message ?? description ?? alert.labels.alertname ?? 'alert';
-  return text.replace(/\s+/g, ' ').trim();
+  const candidates = [summary, message, description, alert.labels.alertname].map((text) => text?.replace(/\s+/g, ' ').trim());
+  return candidates.find((text) => text) ?? 'alert';
 }
 
 export function startedAt(alert: WebhookAlert): number {

@@ -20,6 +20,12 @@ export interface RenderOptions {
   mentions?: string | undefined;
 }
 
+export { TemplateError } from './templates/errors.js';
+export { loadTemplates, templateNamed, type TemplateSet } from './templates/load.js';
+export { DEFAULT_TEMPLATE, DEFAULT_TEMPLATES_DIR } from './templates/paths.js';
+export type { NotificationReason } from './templates/context.js';
+export { notificationReason } from './notification-payload.js';
+
 let builtin: TemplateSet | undefined;
 
 /** amcord's shipped templates, loaded (and checked) on first use. */

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { AlertmanagerError } from '../../alertmanager/api.js';
 import { ALICE, fakeClients, firingAlert, NOW, silentLogger, UI_URL } from '../../../test/bot/fakes.js';
 import { MAX_CHOICES } from '../reply.js';
 import type { SilenceActionContext } from '../silencing.js';
@@ -86,6 +87,21 @@ describe('silenceReply', () => {
     clients.alertmanager.failure = new Error('Alertmanager at http://am:9093 is unreachable (GET /api/v2/alerts): ECONNREFUSED');
     const reply = await silenceReply({ alertname: 'X' }, context, NOW);
     expect(reply).toEqual({ ephemeral: true, content: expect.stringContaining('No silence was created. Alertmanager at http://am:9093 is unreachable') as unknown });
+  });
+
+  it('says a timed-out creation may have happened', async () => {
+    clients.alertmanager.createFailure = new AlertmanagerError({
+      kind: 'timeout',
+      method: 'POST',
+      baseUrl: 'http://am:9093',
+      url: 'http://am:9093/api/v2/silences',
+      timeoutMs: 5000,
+      detail: 'no answer in time',
+    });
+    const reply = await silenceReply({ alertname: 'X' }, context, NOW);
+    expect(reply.content).toBe(
+      '⚠️ The silence may or may not have been created: check /silences before retrying. Alertmanager at http://am:9093 did not answer within 5 s (POST /api/v2/silences).',
+    );
   });
 });
 

@@ -1,14 +1,14 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 import { formatMatchers, type Matcher, MatcherParseError, parseMatchers } from '../../alertmanager/matchers.js';
-import { truncate } from '../../discord/limits.js';
+import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
 import type { BotCommand } from '../command.js';
 import { code, discordTime } from '../format.js';
 import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../reply.js';
-import { type CreatedSilence, createSilenceAs, type SilenceActionContext, unsilenceableReason } from '../silencing.js';
+import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from '../silencing.js';
 
 export interface SilenceOptions {
   alertname?: string;
@@ -55,13 +55,17 @@ export async function silenceReply(options: SilenceOptions, context: SilenceActi
   const { matchers, durationMs } = built;
 
   let muted: AlertmanagerAlert[];
-  let created: CreatedSilence;
   try {
     muted = await context.clients.alertmanager.getAlerts({ filter: matchers });
+  } catch (error) {
+    return problemReply(`No silence was created. ${describeError(error)}`);
+  }
+  let created: CreatedSilence;
+  try {
     const comment = options.comment?.trim() || `Silenced from Discord by ${context.actor.displayName}`;
     created = await createSilenceAs(context, { matchers, durationMs, comment, now, via: '/silence' });
   } catch (error) {
-    return problemReply(`No silence was created. ${describeError(error)}`);
+    return problemReply(describeSilenceFailure(error));
   }
 
   return {
@@ -73,7 +77,7 @@ export async function silenceReply(options: SilenceOptions, context: SilenceActi
         description: truncate(
           `Silenced ${code(formatMatchers(matchers))} for **${formatDuration(durationMs)}**, ` +
             `until ${discordTime(created.endsAt)} (${discordTime(created.endsAt, 'R')}).\n${describeMuted(muted)}`,
-          4096,
+          DISCORD_LIMITS.description,
         ),
         fields: [
           { name: 'Silence ID', value: code(created.id), inline: true },

@@ -130,6 +130,9 @@ export interface ScopeInput {
 /** Labels shown elsewhere in a message (the title says the name and severity). */
 const HIDDEN_LABELS = new Set(['alertname', 'severity']);
 
+/** An annotation with something in it, else nil. */
+const present = (text: string | undefined): string | null => (text && text.trim() !== '' ? text : null);
+
 const httpUrl = (url: string | undefined): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
 
 function pairs(labels: Record<string, string>, keep: (name: string) => boolean = () => true): LabelPair[] {
@@ -158,9 +161,9 @@ function alertView(alert: WebhookAlert, payload: WebhookPayload, externalUrl: st
     color: resolved ? COLORS.resolved : COLORS[severity],
     subject: subjectOf(alert, payload.commonLabels),
     headline: headlineOf(alert),
-    summary: annotations.summary ?? annotations.message ?? null,
-    description: annotations.description ?? null,
-    value: annotations.value ?? null,
+    summary: present(annotations.summary) ?? present(annotations.message),
+    description: present(annotations.description),
+    value: present(annotations.value),
     starts_at: toMillis(alert.startsAt),
     ends_at: isUnset(alert.endsAt) ? null : toMillis(alert.endsAt),
     fired_for: firedForMs(alert) ?? null,

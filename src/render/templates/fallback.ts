@@ -1,18 +1,19 @@
 import type { WebhookAlert, WebhookPayload } from '../../alertmanager/webhook.js';
 import type { MessageDraft } from '../../discord/fit.js';
 import { COLORS, EMOJI, groupName, headlineOf, highestSeverity, severityOf, subjectOf } from '../alert-facts.js';
+import { allowedMentions, type TemplateRenderOptions } from './draft.js';
 
 /**
  * The plainest message, for when a template fails on a payload at runtime (it was checked at
  * load, so this is rare): every alert still reaches Discord, and the footer says what broke.
  */
-export function fallbackDraft(payload: WebhookPayload, problem: string): MessageDraft {
+export function fallbackDraft(payload: WebhookPayload, problem: string, options: TemplateRenderOptions = {}): MessageDraft {
   const firing = payload.alerts.filter((alert) => alert.status === 'firing');
   const severity = highestSeverity(firing);
   const mark = firing.length > 0 ? EMOJI[severity] : EMOJI.resolved;
   const line = (alert: WebhookAlert): string =>
     `${alert.status === 'firing' ? EMOJI[severityOf(alert.labels)] : EMOJI.resolved} ${subjectOf(alert, payload.commonLabels)} — ${headlineOf(alert)}`;
-  return {
+  const draft: MessageDraft = {
     embeds: [
       {
         title: `${mark} ${firing.length} firing, ${payload.alerts.length - firing.length} resolved: ${groupName(payload)}`,
@@ -23,4 +24,12 @@ export function fallbackDraft(payload: WebhookPayload, problem: string): Message
       },
     ],
   };
+  // People are still told.
+  if (options.mentions) {
+    draft.content = options.mentions;
+    draft.allowed_mentions = allowedMentions(options.mentions);
+  }
+  if (options.username) draft.username = options.username;
+  if (options.avatarUrl) draft.avatar_url = options.avatarUrl;
+  return draft;
 }

@@ -59,15 +59,11 @@ function parseTemplateFile(file: string): { source: TemplateSource; spec: Templa
   }
   const { source, value } = TemplateSource.parse(file, text);
   const parsed = templateFileSchema.safeParse(withoutExtensions(value ?? {}));
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    if (issue) {
-      const { path, problem, key } = describeIssue(issue, value);
-      throw source.error(path, problem, key === undefined ? {} : { key });
-    }
-  }
-  if (!parsed.success) throw new TemplateError(file, undefined, 'not a template');
-  return { source, spec: parsed.data };
+  if (parsed.success) return { source, spec: parsed.data };
+  const [issue] = parsed.error.issues;
+  if (!issue) throw new TemplateError(file, undefined, 'not a template');
+  const { path, problem, key } = describeIssue(issue, value);
+  throw source.error(path, problem, key === undefined ? {} : { key });
 }
 
 /** Renders the template against every sample payload, with every reason, as strictly as it can. */

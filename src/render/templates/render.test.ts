@@ -255,10 +255,10 @@ firing:
     }
     item.template = broken;
     const payload = makePayload(manyAlerts(3), { truncatedAlerts: 2 });
-    const rendered = renderWithTemplate(set, 'mine', payload, { username: 'Alerts' });
+    const rendered = renderWithTemplate(set, 'mine', payload, { username: 'Alerts', mentions: '<@&123456789012345678>' });
     const message = rendered[0]?.message;
     expect(limitViolations(message ?? {})).toEqual([]);
-    expect(message?.username).toBe('Alerts');
+    expect(message).toMatchObject({ username: 'Alerts', content: '<@&123456789012345678>', allowed_mentions: { roles: ['123456789012345678'] } });
     expect(message?.embeds?.[0]?.title).toBe('🟠 3 firing, 0 resolved: DiskSpaceLow');
     expect(message?.embeds?.[0]?.description).toContain('host-2:9100');
     expect(message?.embeds?.[0]?.footer?.text).toMatch(/^The message template failed, so this is the plain layout: .*disk on fire/);

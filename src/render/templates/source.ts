@@ -5,6 +5,8 @@ export type YamlPath = ReadonlyArray<string | number>;
 
 /** A template file as parsed, able to say where any value in it is. */
 export class TemplateSource {
+  private textLines: string[] | undefined;
+
   private constructor(
     readonly file: string,
     private readonly text: string,
@@ -83,7 +85,8 @@ export class TemplateSource {
   }
 
   private lineText(line: number): string {
-    return this.text.split('\n')[line - 1] ?? '';
+    this.textLines ??= this.text.split('\n');
+    return this.textLines[line - 1] ?? '';
   }
 
   /** The node at `path`, following aliases and merge keys, or the deepest one on the way. */
