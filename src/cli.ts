@@ -5,7 +5,8 @@ import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
-import { renderPayload } from './render/render.js';
+import { configuredTemplates } from './render/configured-templates.js';
+import { renderPayload, TemplateError } from './render/render.js';
 import { z } from 'zod';
 
 const USAGE = `Usage: amcord [command] [--config PATH]
@@ -13,7 +14,8 @@ const USAGE = `Usage: amcord [command] [--config PATH]
 Commands:
   serve                 receive Alertmanager webhooks and deliver them to Discord (default)
   check-config          validate the configuration and exit
-  render [--text]       read a webhook payload on stdin and print the Discord message(s)
+  render [--text] [--template NAME]
+                        read a webhook payload on stdin and print the Discord message(s)
 
 Options:
   -c, --config PATH     YAML configuration file (or AMCORD_CONFIG); without one amcord
@@ -23,7 +25,7 @@ Options:
 Every setting can also be given as an environment variable: AMCORD_ + its path in
 upper snake case, e.g. discord.webhook_url -> AMCORD_DISCORD_WEBHOOK_URL.`;
 
-type Command = (loaded: LoadedConfig, flags: { text: boolean }) => Promise<number>;
+type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined }) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: async (loaded) => {
@@ -41,8 +43,9 @@ const COMMANDS: Record<string, Command> = {
   },
 
   'check-config': (loaded) => {
+    const templates = configuredTemplates(loaded);
     const mode = loaded.config.discord.webhook_url ? 'delivers to a Discord webhook' : 'preview mode (no Discord destination)';
-    process.stdout.write(`configuration OK (${loaded.source}): ${mode}\n`);
+    process.stdout.write(`configuration OK (${loaded.source}): ${mode}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
     return Promise.resolve(0);
   },
 
@@ -59,11 +62,14 @@ const COMMANDS: Record<string, Command> = {
       process.stderr.write(`amcord render: not an Alertmanager webhook payload:\n${z.prettifyError(parsed.error)}\n`);
       return Promise.resolve(1);
     }
-    const { discord, alertmanager } = loaded.config;
+    const { discord, alertmanager, templates } = loaded.config;
+    const template = flags.template ?? templates.name;
     const messages = renderPayload(parsed.data, {
       externalUrl: alertmanager.external_url,
       username: discord.username,
       avatarUrl: discord.avatar_url,
+      templates: configuredTemplates(loaded, [template]),
+      template,
     }).map((fitted) => fitted.message);
     const text = flags.text ? messages.map(readableMessage).join('\n') : JSON.stringify(messages, null, 2);
     process.stdout.write(`${text}\n`);
@@ -80,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         text: { type: 'boolean', default: false },
+        template: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -107,7 +114,15 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  return command(loaded, { text: parsed.values.text });
+  try {
+    return await command(loaded, { text: parsed.values.text, template: parsed.values.template });
+  } catch (error) {
+    if (error instanceof TemplateError) {
+      process.stderr.write(`amcord: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -15,7 +15,8 @@ import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { severityOf } from './render/alert-facts.js';
 import { notificationPayload } from './render/notification-payload.js';
-import { renderPayload } from './render/render.js';
+import { configuredTemplates } from './render/configured-templates.js';
+import { notificationReason, renderPayload } from './render/render.js';
 import { mentionsFor, withMentions } from './routing/mentions.js';
 import { resolveRoutes, routesFor, type Route } from './routing/routes.js';
 import { openDatabase } from './store/database.js';
@@ -57,6 +58,8 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     secrets: loaded.secrets,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
+  // Templates first: a broken one stops amcord before it takes any alert it could not render.
+  const templates = configuredTemplates(loaded);
   const shutdown = new AbortController();
   const db = openDatabase(config.data_dir);
   const outbox = new OutboxStore(db);
@@ -97,6 +100,9 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       externalUrl: config.alertmanager.external_url,
       username: named?.username ?? config.discord.username,
       avatarUrl: named?.avatar_url ?? config.discord.avatar_url,
+      templates,
+      template: route?.template ?? config.templates.name,
+      reason: notificationReason(entry.notification),
     };
     const messages = renderPayload(notificationPayload(entry.notification), renderOptions).map((fitted) => fitted.message);
     return withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));

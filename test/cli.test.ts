@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,16 @@ describe('amcord render', () => {
     expect(result.stdout).toContain('🟠 3 firing: DiskSpaceLow (warning) [orange]');
   });
 
+  it('renders with another shipped template by name, and refuses an unknown name', () => {
+    const compact = run(['render', '--template', 'compact'], { input: readFileSync(FIXTURE, 'utf8') });
+    expect(compact.status).toBe(0);
+    const [message] = JSON.parse(compact.stdout) as Array<{ embeds: unknown[] }>;
+    expect(message?.embeds).toHaveLength(1);
+    const unknown = run(['render', '--template', 'fancy'], { input: readFileSync(FIXTURE, 'utf8') });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/no template named "fancy"; there are: .*compact.*default|no template named "fancy"; there are: .*default.*compact/);
+  });
+
   it('says what is wrong with input that is not a payload', () => {
     const notJson = run(['render'], { input: 'hello' });
     expect(notJson.status).toBe(1);
@@ -62,6 +72,16 @@ describe('amcord check-config', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/server\.port/);
     expect(result.stderr).toMatch(/65535/);
+  });
+
+  it('refuses a broken template, naming its file and line', () => {
+    const path = tempConfig('templates:\n  dir: mine\n');
+    const dir = join(path, '..', 'mine');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'default.yml'), 'firing:\n  embeds:\n    - title: "{{ group.nmae }}"\n      alerts: firing\n      item: "{{ alert.headline }}"\n');
+    const result = run(['check-config', '--config', path]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/default\.yml:3:\d+: .*unknown variable "group\.nmae"/);
   });
 
   it('refuses an unknown command', () => {

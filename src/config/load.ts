@@ -16,6 +16,8 @@ export interface LoadedConfig {
   source: string;
   /** Secret values, so logs and errors can scrub them. */
   secrets: string[];
+  /** Relative paths in the configuration (templates.dir) are relative to this folder. */
+  baseDir: string;
 }
 
 export interface LoadOptions {
@@ -153,5 +155,5 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration (${source}):\n${z.prettifyError(parsed.error)}`);
   }
-  return { config: parsed.data, source, secrets };
+  return { config: parsed.data, source, secrets, baseDir };
 }

@@ -130,6 +130,13 @@ const route = z.strictObject({
   send_resolved: z.boolean().optional(),
 });
 
+/** The message templates: a folder of `<name>.yml` files (amcord's own `templates/` by default). */
+const templates = z.strictObject({
+  /** Relative to the configuration file; unset: the templates amcord ships. */
+  dir: z.string().min(1).optional(),
+  name: z.string().min(1).default('default'),
+});
+
 const log = z.strictObject({
   level: logLevel.default('info'),
   /** auto: readable on a terminal, JSON otherwise. */
@@ -191,6 +198,7 @@ export const configSchema = z
     destinations: z.record(z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'), destination).default({}),
     routes: z.array(route).default([]),
     watchdog: watchdog.prefault({}),
+    templates: templates.prefault({}),
     log: log.prefault({}),
     discord: discord.prefault({}),
     alertmanager: alertmanager.prefault({}),
