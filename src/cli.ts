@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
+import { registerCommands } from './bot/register.js';
+import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
 import { configuredTemplates } from './render/configured-templates.js';
@@ -14,6 +16,7 @@ const USAGE = `Usage: amcord [command] [--config PATH]
 Commands:
   serve                 receive Alertmanager webhooks and deliver them to Discord (default)
   check-config          validate the configuration and exit
+  register-commands     register the bot's slash commands with the guild (bot.*)
   render [--text] [--template NAME]
                         read a webhook payload on stdin and print the Discord message(s)
 
@@ -47,6 +50,13 @@ const COMMANDS: Record<string, Command> = {
     const mode = loaded.config.discord.webhook_url ? 'delivers to a Discord webhook' : 'preview mode (no Discord destination)';
     process.stdout.write(`configuration OK (${loaded.source}): ${mode}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
     return Promise.resolve(0);
+  },
+
+  'register-commands': async (loaded) => {
+    const logger = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format, secrets: loaded.secrets });
+    const names = await registerCommands({ config: loaded.config, logger });
+    process.stdout.write(`registered ${names.length} commands in guild ${loaded.config.bot.guild_id ?? '?'}: ${names.map((name) => `/${name}`).join(', ')}\n`);
+    return 0;
   },
 
   render: (loaded, flags) => {

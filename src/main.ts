@@ -3,7 +3,10 @@ import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import type { WebhookPayload } from './alertmanager/webhook.js';
 import type { LoadedConfig } from './config/load.js';
-import { createDestinations } from './delivery/destinations.js';
+import { canCarryButtons, createDestinations } from './delivery/destinations.js';
+import { SilenceTargets } from './delivery/silence-targets.js';
+import { startConfiguredBot } from './bot/start-configured.js';
+import { withSilenceControls } from './bot/message-controls.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { DiscordWebhookClient, type RequestObservation } from './discord/webhook-client.js';
 import type { DiscordMessage } from './discord/types.js';
@@ -66,7 +69,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   const engineStore = new EngineStore(db);
   const routes = resolveRoutes(config);
   const routesByName = new Map(routes.map((route) => [route.name, route]));
-  const mode = config.discord.webhook_url ? 'discord' : 'preview';
+  const mode = config.discord.webhook_url || (config.bot.enabled && config.bot.channel_id) ? 'discord' : 'preview';
 
   const dispatchers = new Map<string, Dispatcher>();
   const workers = new Map<string, OutboxWorker>();
@@ -81,6 +84,9 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
     if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
   };
+  const kv = new KvStore(db);
+  const silenceTargets = new SilenceTargets(kv);
+  const bot = config.bot.enabled ? await startConfiguredBot(loaded, logger, silenceTargets) : undefined;
   const client = new DiscordWebhookClient({
     logger: logger.child({ module: 'discord' }),
     requestTimeoutMs: config.discord.request_timeout,
@@ -89,6 +95,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   });
   const destinations = createDestinations(config, {
     client,
+    botRest: bot?.client.rest,
     previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
 
@@ -105,7 +112,11 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       reason: notificationReason(entry.notification),
     };
     const messages = renderPayload(notificationPayload(entry.notification), renderOptions).map((fitted) => fitted.message);
-    return withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));
+    const mentioned = withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));
+    const destination = destinations.get(entry.destination);
+    return destination && canCarryButtons(destination)
+      ? withSilenceControls(mentioned, entry.notification, silenceTargets, systemClock.now())
+      : mentioned;
   };
 
   for (const destination of destinations.values()) {
@@ -150,7 +161,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
         alertname: config.watchdog.alertname,
         timeoutMs: config.watchdog.timeout,
         clock: systemClock,
-        kv: new KvStore(db),
+        kv,
         logger: logger.child({ module: 'watchdog' }),
         notify: (notification, kind) => enqueue('default', kind, notification),
       })
@@ -218,6 +229,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       await closed;
       for (const dispatcher of dispatchers.values()) dispatcher.stop();
       deadMansSwitch?.stop();
+      await bot?.stop();
       // A delivery in flight gets a moment to finish; whatever is left stays in the outbox for next time.
       const grace = setTimeout(() => shutdown.abort(new Error('shutting down')), 5_000);
       await Promise.all([...workers.values()].map((worker) => worker.stop()));

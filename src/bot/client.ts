@@ -55,6 +55,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     now: options.now ?? (() => new Date()),
     deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     resolveSilenceTarget: options.silenceButtons?.resolveSilenceTarget,
+    onSilenced: options.silenceButtons?.onSilenced,
     scrub,
   };
   client.on(Events.InteractionCreate, (interaction) => {

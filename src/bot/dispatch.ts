@@ -8,7 +8,7 @@ import { type BotPermissions, decide, maySilence } from './permissions.js';
 import { type Choice, problemReply, toChoices } from './reply.js';
 import { loggableError } from './redact.js';
 import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOptions } from './respond.js';
-import { parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from './silence-buttons.js';
+import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from './silence-buttons.js';
 
 /** Routes each interaction to its command or button handler; never throws. */
 
@@ -20,6 +20,7 @@ export interface DispatchContext {
   now: () => Date;
   deferAfterMs: number;
   resolveSilenceTarget: SilenceTargetResolver | undefined;
+  onSilenced?: ((silence: ButtonSilence) => void) | undefined;
   /** Removes secrets from text shown to users or logged. */
   scrub: (text: string) => string;
 }
@@ -92,7 +93,7 @@ async function onButton(interaction: ButtonInteraction, context: DispatchContext
   }
   const answer = silenceButtonReply(
     { ...click, messageContent: interaction.message.content },
-    { clients: context.clients, actor, logger: context.logger, resolveSilenceTarget: context.resolveSilenceTarget },
+    { clients: context.clients, actor, logger: context.logger, resolveSilenceTarget: context.resolveSilenceTarget, onSilenced: context.onSilenced },
     context.now(),
   );
   await answerButton(interaction, answer, context.deferAfterMs);

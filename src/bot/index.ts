@@ -4,6 +4,9 @@ export { registerCommands, type RegisterCommandsOptions } from './register.js';
 export {
   MAX_SILENCE_REF_LENGTH,
   silenceButtons,
+  silencedLine,
+  silenceLinkRow,
+  type ButtonSilence,
   type SilenceButtonOptions,
   type SilenceTargetResolver,
 } from './silence-buttons.js';

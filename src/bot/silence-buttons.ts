@@ -17,8 +17,32 @@ import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type Sile
  */
 export type SilenceTargetResolver = (ref: string) => Promise<Matcher[] | undefined>;
 
+/** What a silence made with a button is, so later renderings of the message keep saying so. */
+export interface ButtonSilence {
+  ref: string;
+  id: string;
+  endsAt: Date;
+  link: string;
+  actorId: string;
+}
+
 export interface SilenceButtonOptions {
   resolveSilenceTarget: SilenceTargetResolver;
+  /** Told after a button created a silence. */
+  onSilenced?: (silence: ButtonSilence) => void;
+}
+
+/** The line an alert message carries once silenced from its button. */
+export function silencedLine(silence: Pick<ButtonSilence, 'actorId' | 'endsAt' | 'id'>): string {
+  return `🔕 Silenced by <@${silence.actorId}> until ${discordTime(silence.endsAt)} (${discordTime(silence.endsAt, 'R')}) · silence ${code(silence.id)}`;
+}
+
+/** The silence buttons give way to a link to the silence that was made. */
+export function silenceLinkRow(link: string): APIActionRowComponent<APIButtonComponent> {
+  return {
+    type: ComponentType.ActionRow,
+    components: [{ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Open the silence', url: link }],
+  };
 }
 
 const PREFIX = 'amcord:silence:';
@@ -70,6 +94,7 @@ export type ButtonOutcome = { kind: 'update'; reply: BotReply } | { kind: 'messa
 
 export interface SilenceButtonContext extends SilenceActionContext {
   resolveSilenceTarget: SilenceTargetResolver | undefined;
+  onSilenced?: ((silence: ButtonSilence) => void) | undefined;
 }
 
 /** Creates the silence and says on the alert message who silenced it and until when. */
@@ -101,7 +126,8 @@ export async function silenceButtonReply(
   } catch (error) {
     return refuse(describeSilenceFailure(error));
   }
-  const line = `🔕 Silenced by <@${context.actor.id}> until ${discordTime(created.endsAt)} (${discordTime(created.endsAt, 'R')}) · silence ${code(created.id)}`;
+  context.onSilenced?.({ ref: click.ref, id: created.id, endsAt: created.endsAt, link: created.link, actorId: context.actor.id });
+  const line = silencedLine({ actorId: context.actor.id, endsAt: created.endsAt, id: created.id });
   const previous = click.messageContent.trimEnd();
   const room = DISCORD_LIMITS.content - line.length - 1;
   const content = previous === '' ? line : `${truncate(previous, room)}\n${line}`;
@@ -109,13 +135,7 @@ export async function silenceButtonReply(
     kind: 'update',
     reply: {
       content,
-      // The silence buttons give way to a link to the silence just made.
-      components: [
-        {
-          type: ComponentType.ActionRow,
-          components: [{ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Open the silence', url: created.link }],
-        },
-      ],
+      components: [silenceLinkRow(created.link)],
     },
   };
 }

@@ -107,10 +107,11 @@ const mentions = z.strictObject({
   on_resolved: z.boolean().default(false),
 });
 
-/** A named Discord destination; `default` is `discord.webhook_url`. */
+/** A named Discord destination: a webhook, or a channel the bot posts in (with silence buttons). */
 const destination = z.strictObject({
   webhook_url: webhookUrl.optional(),
   webhook_url_file: z.string().min(1).optional(),
+  channel_id: snowflake.optional(),
   username: z.string().min(1).max(80).optional(),
   avatar_url: z.url().optional(),
 });
@@ -175,7 +176,7 @@ const bot = z.strictObject({
   api_base: z.url().default('https://discord.com/api'),
   /** Register the slash commands with the guild at start (otherwise: `amcord register-commands`). */
   register_commands: z.boolean().default(false),
-  /** The channel alerts are posted to when delivering as the bot (enables silence buttons). */
+  /** Alerts go to this channel as the bot, with silence buttons, unless discord.webhook_url is set. */
   channel_id: snowflake.optional(),
   permissions: botPermissions.prefault({}),
 });
@@ -220,7 +221,12 @@ export const configSchema = z
     });
     for (const [name, entry] of Object.entries(config.destinations)) {
       if (name === 'default') ctx.addIssue({ code: 'custom', path: ['destinations', name], message: '"default" is discord.webhook_url; choose another name' });
-      if (!entry.webhook_url) ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs webhook_url or webhook_url_file' });
+      if (!entry.webhook_url === !entry.channel_id) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs either webhook_url (or webhook_url_file) or channel_id' });
+      }
+      if (entry.channel_id && !config.bot.enabled) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', name, 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });
+      }
     }
     if (config.bot.enabled) {
       for (const key of ['token', 'application_id', 'guild_id'] as const) {

@@ -1,4 +1,6 @@
+import type { REST } from 'discord.js';
 import type { Config } from '../config/schema.js';
+import { BotChannelDestination } from './bot-channel-destination.js';
 import type { DiscordWebhookClient } from '../discord/webhook-client.js';
 import { parseWebhookUrl } from '../discord/webhook-url.js';
 import type { Destination } from './destination.js';
@@ -10,20 +12,29 @@ export const DEFAULT_DESTINATION = 'default';
 
 export interface DestinationDeps {
   client: DiscordWebhookClient;
+  /** The bot's REST client, when the bot runs: channel destinations post through it. */
+  botRest: REST | undefined;
   previewOutput: (text: string) => void;
 }
 
-/** Every configured destination by name: `default` plus the named ones. */
+function destinationFor(name: string, target: { webhook_url?: string | undefined; channel_id?: string | undefined }, deps: DestinationDeps): Destination | undefined {
+  if (target.webhook_url) return new WebhookDestination(name, deps.client, parseWebhookUrl(target.webhook_url));
+  if (target.channel_id && deps.botRest) return new BotChannelDestination(name, deps.botRest, target.channel_id);
+  return undefined;
+}
+
+/** Every configured destination by name: `default` (webhook, bot channel, or preview) plus the named ones. */
 export function createDestinations(config: Config, deps: DestinationDeps): Map<string, Destination> {
   const destinations = new Map<string, Destination>();
-  const defaultUrl = config.discord.webhook_url;
-  destinations.set(
-    DEFAULT_DESTINATION,
-    defaultUrl ? new WebhookDestination(DEFAULT_DESTINATION, deps.client, parseWebhookUrl(defaultUrl)) : new PreviewDestination(DEFAULT_DESTINATION, deps.previewOutput),
-  );
+  const fallback = destinationFor(DEFAULT_DESTINATION, { webhook_url: config.discord.webhook_url, channel_id: config.bot.channel_id }, deps);
+  destinations.set(DEFAULT_DESTINATION, fallback ?? new PreviewDestination(DEFAULT_DESTINATION, deps.previewOutput));
   for (const [name, entry] of Object.entries(config.destinations)) {
-    // The schema guarantees a URL for every named destination.
-    if (entry.webhook_url) destinations.set(name, new WebhookDestination(name, deps.client, parseWebhookUrl(entry.webhook_url)));
+    const destination = destinationFor(name, entry, deps);
+    // The schema makes sure each has a webhook, or a channel and a running bot.
+    if (destination) destinations.set(name, destination);
   }
   return destinations;
 }
+
+/** Whether messages to this destination may carry buttons. */
+export const canCarryButtons = (destination: Destination): boolean => destination instanceof BotChannelDestination;

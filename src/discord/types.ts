@@ -22,8 +22,15 @@ export interface AllowedMentions {
   users?: string[];
 }
 
+/** Buttons under a message (an action row); only bot and application-owned messages may carry them. */
+export interface DiscordActionRow {
+  type: number;
+  components: readonly object[];
+}
+
 export interface DiscordMessage {
   content?: string;
+  components?: DiscordActionRow[];
   username?: string;
   avatar_url?: string;
   embeds?: DiscordEmbed[];

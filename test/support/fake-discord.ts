@@ -975,6 +975,7 @@ class FakeDiscordServer implements FakeDiscord {
   private readonly globalLimiter: FixedWindowLimiter | undefined;
   private readonly guildId = nextSnowflake();
   private readonly webhooks = new Map<string, FakeWebhook>();
+  private readonly botPosters = new Map<string, FakeWebhook>();
   /** Map order is insertion order, and replacing a key keeps its place: creation order. */
   private readonly store = new Map<string, StoredMessage>();
   private readonly builtinRoutes: Route[] = [];
@@ -1235,6 +1236,35 @@ class FakeDiscordServer implements FakeDiscord {
     add('GET', messagePath, this.forMessage((_, webhook, message) => ({ status: 200, body: toApiMessage(message, webhook) })), webhookBucket);
     add('PATCH', messagePath, this.forMessage((context, webhook, message) => this.edit(context, webhook, message)), webhookBucket);
     add('DELETE', messagePath, this.forMessage((_, __, message) => this.removeMessage(message)), webhookBucket);
+    // The bot posting in a channel: stored like an application-owned webhook's messages, so
+    // components (buttons) are kept and messages(channelId) finds them.
+    const channelBucket = { bucket: (params: Record<string, string>) => `channel:${params.channelId ?? ''}` };
+    add('POST', '/channels/:channelId/messages', this.asBot((context, poster) => this.execute(context, poster, true)), channelBucket);
+    add(
+      'PATCH',
+      '/channels/:channelId/messages/:messageId',
+      this.asBot((context, poster) => {
+        const message = this.store.get(context.params.messageId ?? '');
+        if (!message || message.webhookId !== poster.id) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
+        return this.edit(context, poster, message);
+      }),
+      channelBucket,
+    );
+  }
+
+  /** The bot's own "poster" per channel; needs a bot token, as Discord's channel routes do. */
+  private asBot(handler: (context: RouteContext, poster: FakeWebhook) => RouteResponse): RouteHandler {
+    return (context) => {
+      if (!(context.headers.authorization ?? '').startsWith('Bot ')) return discordError(401, 0, '401: Unauthorized');
+      const channelId = context.params.channelId ?? '';
+      let poster = this.botPosters.get(channelId);
+      if (!poster) {
+        const id = nextSnowflake();
+        poster = { id, token: '', channelId, guildId: this.guildId, name: 'amcord bot', applicationId: 'bot', url: '' };
+        this.botPosters.set(channelId, poster);
+      }
+      return handler(context, poster);
+    };
   }
 
   private gatewayBot(context: RouteContext): RouteResponse {
@@ -1275,7 +1305,7 @@ class FakeDiscordServer implements FakeDiscord {
     return { status: 204 };
   }
 
-  private execute(context: RouteContext, webhook: FakeWebhook): RouteResponse {
+  private execute(context: RouteContext, webhook: FakeWebhook, alwaysReturnMessage = false): RouteResponse {
     const body = readJsonObject(context);
     if (!body.ok) return body.response;
     const checked = checkNewMessage(body.value);
@@ -1287,7 +1317,7 @@ class FakeDiscordServer implements FakeDiscord {
     if (channel && !channel.allowed) return rateLimitedResponse(channel.resetAt - now, 'shared');
 
     const message = this.storeNewMessage(webhook, checked.draft);
-    const wait = /^(true|1)$/i.test(context.query.get('wait') ?? '');
+    const wait = alwaysReturnMessage || /^(true|1)$/i.test(context.query.get('wait') ?? '');
     return wait ? { status: 200, body: toApiMessage(message, webhook) } : { status: 204 };
   }
 

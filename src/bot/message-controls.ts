@@ -1,0 +1,22 @@
+import type { DiscordMessage } from '../discord/types.js';
+import { DISCORD_LIMITS, truncate } from '../discord/limits.js';
+import type { Notification } from '../engine/notification.js';
+import type { SilenceTargets } from '../delivery/silence-targets.js';
+import { silenceButtons, silencedLine, silenceLinkRow } from './silence-buttons.js';
+
+/**
+ * Silence buttons under a group's message while it fires; once someone used them, the line saying
+ * who silenced it until when and a link to the silence, on every later edit too. A resolved group
+ * has nothing left to silence: no buttons.
+ */
+export function withSilenceControls(messages: DiscordMessage[], notification: Notification, targets: SilenceTargets, now: number): DiscordMessage[] {
+  const [first, ...rest] = messages;
+  if (!first) return messages;
+  if (notification.firing.length === 0) return [{ ...first, components: [] }, ...rest];
+  const ref = targets.refFor(notification);
+  const silence = targets.active(ref, now);
+  if (!silence) return [{ ...first, components: [silenceButtons(ref)] }, ...rest];
+  const line = silencedLine(silence);
+  const content = first.content ? `${truncate(first.content, DISCORD_LIMITS.content - line.length - 1)}\n${line}` : line;
+  return [{ ...first, content, components: [silenceLinkRow(silence.link)] }, ...rest];
+}
