@@ -86,7 +86,9 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   };
   const kv = new KvStore(db);
   const silenceTargets = new SilenceTargets(kv);
-  const bot = config.bot.enabled ? await startConfiguredBot(loaded, logger, silenceTargets) : undefined;
+  const bot = config.bot.enabled
+    ? await startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }))
+    : undefined;
   const client = new DiscordWebhookClient({
     logger: logger.child({ module: 'discord' }),
     requestTimeoutMs: config.discord.request_timeout,

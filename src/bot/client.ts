@@ -3,7 +3,7 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
-import { type DispatchContext, handleInteraction } from './dispatch.js';
+import { type DispatchContext, handleInteraction, type InteractionOutcome } from './dispatch.js';
 import { commandRegistry } from './registry.js';
 import { loggableError, scrubberFor } from './redact.js';
 import { DEFAULT_DEFER_AFTER_MS } from './respond.js';
@@ -16,6 +16,8 @@ export interface StartBotOptions {
   logger: Logger;
   /** Enables the silence buttons under alert messages; without it a click explains they are off. */
   silenceButtons?: SilenceButtonOptions;
+  /** Told how each command and button ended (answered, refused, failed), for metrics. */
+  onHandled?: (name: string, outcome: InteractionOutcome) => void;
   /** Injected clock; default the system clock. */
   now?: () => Date;
   /** Answers not ready after this long are deferred; default 2 s (Discord allows 3). */
@@ -56,6 +58,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     resolveSilenceTarget: options.silenceButtons?.resolveSilenceTarget,
     onSilenced: options.silenceButtons?.onSilenced,
+    onHandled: options.onHandled,
     scrub,
   };
   client.on(Events.InteractionCreate, (interaction) => {

@@ -21,16 +21,25 @@ export interface DispatchContext {
   deferAfterMs: number;
   resolveSilenceTarget: SilenceTargetResolver | undefined;
   onSilenced?: ((silence: ButtonSilence) => void) | undefined;
+  /** Told how each command and button ended, for metrics. */
+  onHandled?: ((name: string, outcome: InteractionOutcome) => void) | undefined;
   /** Removes secrets from text shown to users or logged. */
   scrub: (text: string) => string;
 }
 
+/** How an interaction ended, for amcord_commands_total. */
+export type InteractionOutcome = 'answered' | 'refused' | 'failed';
+
 export async function handleInteraction(interaction: Interaction, context: DispatchContext): Promise<void> {
+  const name = interaction.isChatInputCommand() ? interaction.commandName : interaction.isButton() ? 'silence-button' : undefined;
   try {
-    if (interaction.isChatInputCommand()) await onCommand(interaction, context);
+    let outcome: InteractionOutcome = 'answered';
+    if (interaction.isChatInputCommand()) outcome = await onCommand(interaction, context);
     else if (interaction.isAutocomplete()) await onAutocomplete(interaction, context);
-    else if (interaction.isButton()) await onButton(interaction, context);
+    else if (interaction.isButton()) outcome = await onButton(interaction, context);
+    if (name) context.onHandled?.(name, outcome);
   } catch (error) {
+    if (name) context.onHandled?.(name, 'failed');
     await reportFailure(interaction, error, context);
   }
 }
@@ -39,7 +48,7 @@ function commandContext(actor: Actor, context: DispatchContext): CommandContext 
   return { clients: context.clients, actor, logger: context.logger, now: context.now() };
 }
 
-async function onCommand(interaction: ChatInputCommandInteraction, context: DispatchContext): Promise<void> {
+async function onCommand(interaction: ChatInputCommandInteraction, context: DispatchContext): Promise<InteractionOutcome> {
   const actor = actorOf(interaction);
   const command = context.commands.get(interaction.commandName);
   context.logger.debug({ command: interaction.commandName, userId: actor.id }, 'slash command received');
@@ -47,15 +56,16 @@ async function onCommand(interaction: ChatInputCommandInteraction, context: Disp
     await interaction.reply(
       toReplyOptions(problemReply(`amcord does not know /${interaction.commandName}. The registered commands may be outdated: run \`amcord register-commands\`.`)),
     );
-    return;
+    return 'failed';
   }
   const decision = decide(command.access, actor, context.permissions);
   if (!decision.allowed) {
     logRefusal(context.logger, actor, `/${interaction.commandName}`, command.access);
     await interaction.reply(toReplyOptions(problemReply(decision.reason)));
-    return;
+    return 'refused';
   }
   await answerCommand(interaction, command.execute(interaction, commandContext(actor, context)), context.deferAfterMs);
+  return 'answered';
 }
 
 /**
@@ -78,18 +88,18 @@ async function onAutocomplete(interaction: AutocompleteInteraction, context: Dis
   await interaction.respond(choices);
 }
 
-async function onButton(interaction: ButtonInteraction, context: DispatchContext): Promise<void> {
+async function onButton(interaction: ButtonInteraction, context: DispatchContext): Promise<InteractionOutcome> {
   const click = parseSilenceButtonId(interaction.customId);
   if (click === undefined) {
     await interaction.reply(toReplyOptions(problemReply('amcord does not know this button.')));
-    return;
+    return 'failed';
   }
   const actor = actorOf(interaction);
   const decision = maySilence(actor, context.permissions);
   if (!decision.allowed) {
     logRefusal(context.logger, actor, `button ${click.duration}`, 'silence');
     await interaction.reply(toReplyOptions(problemReply(decision.reason)));
-    return;
+    return 'refused';
   }
   const answer = silenceButtonReply(
     { ...click, messageContent: interaction.message.content },
@@ -97,6 +107,7 @@ async function onButton(interaction: ButtonInteraction, context: DispatchContext
     context.now(),
   );
   await answerButton(interaction, answer, context.deferAfterMs);
+  return 'answered';
 }
 
 function logRefusal(logger: Logger, actor: Actor, action: string, access: string): void {

@@ -11,7 +11,12 @@ import { registerCommands } from './register.js';
  * buttons backed by the delivered groups, and the slash commands registered first when
  * `bot.register_commands` asks for it.
  */
-export async function startConfiguredBot(loaded: LoadedConfig, logger: Logger, targets: SilenceTargets): Promise<RunningBot> {
+export async function startConfiguredBot(
+  loaded: LoadedConfig,
+  logger: Logger,
+  targets: SilenceTargets,
+  onHandled: (name: string, outcome: string) => void,
+): Promise<RunningBot> {
   const { config } = loaded;
   if (config.bot.register_commands) await registerCommands({ config, logger });
   return startBot({
@@ -19,6 +24,7 @@ export async function startConfiguredBot(loaded: LoadedConfig, logger: Logger, t
     logger,
     alertmanager: new AlertmanagerClient({ baseUrl: config.alertmanager.url, timeoutMs: config.alertmanager.request_timeout }),
     prometheus: new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.request_timeout }),
+    onHandled,
     silenceButtons: {
       resolveSilenceTarget: (ref) => Promise.resolve(targets.resolve(ref)),
       onSilenced: (silence) => targets.silenced(silence.ref, silence),

@@ -88,6 +88,8 @@ bot:
     expect(active).toHaveLength(1);
     expect(active[0]?.matchers).toEqual([{ name: 'alertname', value: 'BotDiskSpaceLow', isRegex: false, isEqual: true }]);
     expect(active[0]?.createdBy).toContain(OPERATOR.id);
+    const metrics = await (await fetch(`${amcord.url}/metrics`)).text();
+    expect(metrics).toMatch(/^amcord_commands_total\{command="silence-button",outcome="answered"\} 1$/m);
 
     // One alert resolves: the living message is edited and still says who silenced it.
     await post([disk('nas:9100', 'resolved'), disk('pi:9100', 'firing')]);
