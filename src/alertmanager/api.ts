@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import {
-  describeFailure,
   JsonHttpClient,
   type JsonHttpClientOptions,
   type RequestFailure,
   type RequestFailureKind,
+  ServiceRequestError,
 } from '../http-client/json-http-client.js';
 import { formatMatcher, formatMatchers, type Matcher, parseMatchers } from './matchers.js';
 
@@ -17,23 +17,11 @@ import { formatMatcher, formatMatchers, type Matcher, parseMatchers } from './ma
 export type AlertmanagerClientOptions = JsonHttpClientOptions;
 export type AlertmanagerErrorKind = RequestFailureKind;
 
-export class AlertmanagerError extends Error {
+export class AlertmanagerError extends ServiceRequestError {
   override readonly name = 'AlertmanagerError';
-  readonly kind: AlertmanagerErrorKind;
-  /** HTTP status for kind 'http'. */
-  readonly status: number | undefined;
-  /** Alertmanager's own error text (kind 'http'), or what went wrong otherwise. */
-  readonly detail: string;
-  readonly method: string;
-  readonly url: string;
 
   constructor(failure: RequestFailure) {
-    super(describeFailure('Alertmanager', failure), { cause: failure.cause });
-    this.kind = failure.kind;
-    this.status = failure.status;
-    this.detail = failure.detail;
-    this.method = failure.method;
-    this.url = failure.url;
+    super('Alertmanager', failure);
   }
 }
 

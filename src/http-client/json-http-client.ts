@@ -119,6 +119,29 @@ export class JsonHttpClient {
   }
 }
 
+/**
+ * A request to Alertmanager or Prometheus that failed, worded for the person who reads it; each
+ * client's error class adds what its service says about the failure.
+ */
+export class ServiceRequestError extends Error {
+  readonly kind: RequestFailureKind;
+  /** HTTP status for kind 'http'. */
+  readonly status: number | undefined;
+  /** The service's own error text (kind 'http'), or what went wrong otherwise. */
+  readonly detail: string;
+  readonly method: string;
+  readonly url: string;
+
+  constructor(service: string, failure: RequestFailure, detail = failure.detail, suffix = '') {
+    super(`${describeFailure(service, { ...failure, detail })}${suffix}`, { cause: failure.cause });
+    this.kind = failure.kind;
+    this.status = failure.status;
+    this.detail = detail;
+    this.method = failure.method;
+    this.url = failure.url;
+  }
+}
+
 /** "Alertmanager at http://am:9093 did not answer within 5 s (GET /api/v2/alerts)" and friends. */
 export function describeFailure(service: string, failure: RequestFailure): string {
   const where = `${service} at ${failure.baseUrl}`;

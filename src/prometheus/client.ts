@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import {
-  describeFailure,
   JsonHttpClient,
   type JsonHttpClientOptions,
   type RequestFailure,
   type RequestFailureKind,
+  ServiceRequestError,
 } from '../http-client/json-http-client.js';
 
 /**
@@ -16,18 +16,12 @@ import {
 export type PrometheusClientOptions = JsonHttpClientOptions;
 export type PrometheusErrorKind = RequestFailureKind;
 
-export class PrometheusError extends Error {
+export class PrometheusError extends ServiceRequestError {
   override readonly name = 'PrometheusError';
-  readonly kind: PrometheusErrorKind;
-  /** HTTP status for kind 'http'. */
-  readonly status: number | undefined;
   /** Prometheus' error class for a refused request: bad_data, execution, timeout, canceled, … */
   readonly errorType: string | undefined;
   /** Prometheus' own error text, e.g. "1:4: parse error: unexpected end of input". */
   readonly prometheusError: string | undefined;
-  readonly detail: string;
-  readonly method: string;
-  readonly url: string;
   /** The PromQL expression the request was about, if any. */
   readonly query: string | undefined;
 
@@ -36,15 +30,9 @@ export class PrometheusError extends Error {
     const errorType = apiError.success ? apiError.data.errorType : undefined;
     const prometheusError = apiError.success ? apiError.data.error : undefined;
     const detail = prometheusError === undefined ? failure.detail : `${errorType}: ${prometheusError}`;
-    const message = describeFailure('Prometheus', { ...failure, detail });
-    super(query === undefined ? message : `${message} (query: ${query})`, { cause: failure.cause });
-    this.kind = failure.kind;
-    this.status = failure.status;
+    super('Prometheus', failure, detail, query === undefined ? '' : ` (query: ${query})`);
     this.errorType = errorType;
     this.prometheusError = prometheusError;
-    this.detail = detail;
-    this.method = failure.method;
-    this.url = failure.url;
     this.query = query;
   }
 }

@@ -22,7 +22,8 @@ import {
   startPrometheus,
   waitUntil,
 } from '../support/processes.js';
-import { barPercent, botConfig, captureLogger, embedText, type LogCapture } from './support.js';
+import { barPercent, botConfig, captureLogger, embedText } from './support.js';
+import type { LogCapture } from '../support/log-capture.js';
 
 // discord.js strips a leading "Bot" from tokens, so a test token must not start with it.
 const TOKEN = 'live-test-token.not-a-secret.0123456789';

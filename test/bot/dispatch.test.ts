@@ -13,7 +13,8 @@ import { silenceButtons } from '../../src/bot/silence-buttons.js';
 import { attachFakeGateway, type FakeGateway, type FakeUser } from '../support/fake-discord-gateway.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
 import { fakeClients, NOW } from './fakes.js';
-import { captureLogger, type LogCapture } from './support.js';
+import { captureLogger } from './support.js';
+import type { LogCapture } from '../support/log-capture.js';
 
 const TOKEN = 'dispatch-test-token.not-a-secret';
 const OPS_ROLE = '412345678901234567';

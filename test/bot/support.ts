@@ -1,28 +1,7 @@
-import { Writable } from 'node:stream';
 import type { APIEmbed } from 'discord.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
-
-/** Every line logged, kept so tests can assert on audit lines and on secrets being absent. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-
-  get text(): string {
-    return this.lines.join('\n');
-  }
-
-  /** Parsed JSON lines whose `msg` contains `message`. */
-  entries(message: string): Record<string, unknown>[] {
-    return this.lines
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((entry) => typeof entry['msg'] === 'string' && entry['msg'].includes(message));
-  }
-}
+import { LogCapture } from '../support/log-capture.js';
 
 export function captureLogger(): { logger: Logger; logs: LogCapture } {
   const logs = new LogCapture();

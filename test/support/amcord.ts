@@ -1,21 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/load.js';
 import { startAmcord, type RunningAmcord } from '../../src/main.js';
-
-/** Every line amcord logged, kept so tests can assert on logs (and on secrets not being in them). */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-  get text(): string {
-    return this.lines.join('\n');
-  }
-}
+import { LogCapture } from './log-capture.js';
 
 export interface TestAmcord extends RunningAmcord {
   logs: LogCapture;
