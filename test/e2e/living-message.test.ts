@@ -103,7 +103,8 @@ describe('the living message of a group', () => {
     expect(repeat?.id).not.toBe(first?.id);
     // The first flush comes group_wait after the alert arrived; the repeat comes repeat_interval after it.
     expect(repeat?.createdAt).toBeGreaterThanOrEqual(postedAt + GROUP_WAIT_MS + REPEAT_INTERVAL_MS);
-    expect(repeat?.embeds[0]?.title).toBe('🟠 Firing: LivingRepeat on db:9100 (warning)');
+    // A reminder says so, so nobody mistakes it for a new outage.
+    expect(repeat?.embeds[0]?.title).toBe('🟠 Still firing: LivingRepeat on db:9100 (warning)');
     expect(stillFirst?.edits).toBe(0);
   });
 });
