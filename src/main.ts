@@ -14,6 +14,7 @@ import { fromWebhookAlert, type IncomingAlert } from './engine/alert.js';
 import { Dispatcher } from './engine/dispatcher.js';
 import type { Notification } from './engine/notification.js';
 import { createApp } from './http/app.js';
+import { RecentNotifications } from './http/preview/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { severityOf } from './render/alert-facts.js';
@@ -198,6 +199,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     },
     isReady: () => ready,
     metrics,
+    preview: config.server.preview ? { templates: () => templates, templateName: config.templates.name, recent: new RecentNotifications() } : undefined,
   });
 
   for (const dispatcher of dispatchers.values()) dispatcher.start();

@@ -43,6 +43,8 @@ const server = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(9095),
   max_body_bytes: z.number().int().positive().default(1024 * 1024),
   auth: serverAuth.prefault({}),
+  /** GET /preview: the last groups received and the samples, drawn as Discord shows them. */
+  preview: z.boolean().default(true),
 });
 
 const discord = z.strictObject({

@@ -2,7 +2,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { WebhookPayload } from '../alertmanager/webhook.js';
 import { capturedRaw } from '../../test/support/payloads.js';
+import { builtinTemplates } from '../render/render.js';
 import { createApp, type AppDeps } from './app.js';
+import { RecentNotifications } from './preview/index.js';
 import type { ReceiverAuth } from './auth.js';
 
 /** Stands in for the dispatcher: records what was accepted, or fails like a full disk would. */
@@ -88,7 +90,9 @@ describe('POST /alerts', () => {
     const { app, notifier } = setup({ auth: { bearerToken: 'let-me-in' } });
     const body = JSON.stringify(payload);
     expect((await app.request('/alerts', post(body))).status).toBe(401);
-    expect((await app.request('/alerts', post(body, { authorization: 'Bearer wrong' }))).status).toBe(401);
+    const wrong = await app.request('/alerts', post(body, { authorization: 'Bearer wrong' }));
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(notifier.received).toHaveLength(0);
     expect((await app.request('/alerts', post(body, { authorization: 'Bearer let-me-in' }))).status).toBe(200);
     expect(notifier.received).toHaveLength(1);
@@ -110,6 +114,24 @@ describe('POST /alerts', () => {
     const response = await app.request('/alerts', post(JSON.stringify(payload)));
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal error' });
+  });
+});
+
+describe('GET /preview', () => {
+  it('asks for the basic-auth credentials when they are configured', async () => {
+    const preview = { templates: () => builtinTemplates(), templateName: 'default', recent: new RecentNotifications() };
+    const app = createApp({
+      accept: () => undefined,
+      logger: pino({ level: 'silent' }),
+      auth: { basic: { username: 'am', password: 'pw' } },
+      maxBodyBytes: 1024,
+      isReady: () => true,
+      preview,
+    });
+    const refused = await app.request('/preview');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect((await app.request('/preview', { headers: { authorization: basic('am', 'pw') } })).status).toBe(200);
   });
 });
 

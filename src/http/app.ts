@@ -7,6 +7,7 @@ import { webhookPayloadSchema, type WebhookPayload } from '../alertmanager/webho
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { receiverAuth, type ReceiverAuth } from './auth.js';
+import { createPreviewApp, type PreviewDeps } from './preview/index.js';
 
 export interface AppDeps {
   /** Takes a notification durably: once it returns, what the payload carried is on disk. */
@@ -17,6 +18,8 @@ export interface AppDeps {
   /** False while starting or shutting down, so /readyz can say so. */
   isReady: () => boolean;
   metrics?: Metrics | undefined;
+  /** Serves GET /preview and records each accepted payload for it. */
+  preview?: PreviewDeps | undefined;
 }
 
 /** How a webhook request ended, by its status, for amcord_webhooks_received_total. */
@@ -31,7 +34,7 @@ function describeIssues(error: z.core.$ZodError): Array<{ path: string; message:
   return error.issues.map((issue) => ({ path: formatPath(issue.path) || '(body)', message: issue.message }));
 }
 
-/** The HTTP surface: Alertmanager's webhook and health probes. No listen() here; tests call app.request(). */
+/** The HTTP surface: Alertmanager's webhook, health probes and the preview page. No listen() here; tests call app.request(). */
 export function createApp(deps: AppDeps): Hono {
   const log = deps.logger.child({ module: 'http' });
   const app = new Hono();
@@ -39,7 +42,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => (deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
 
-  const { metrics } = deps;
+  const { metrics, preview } = deps;
   if (metrics) {
     app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
     app.use('/alerts', async (c, next) => {
@@ -68,17 +71,25 @@ export function createApp(deps: AppDeps): Hono {
       const payload = c.req.valid('json');
       // Accepted means committed: a failure here throws, becomes a 500, and Alertmanager retries.
       deps.accept(payload);
+      preview?.recent.add(payload);
       for (const alert of payload.alerts) metrics?.alertsReceived.inc({ status: alert.status });
       log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');
       return c.json({ status: 'accepted', alerts: payload.alerts.length });
     },
   );
 
+  if (preview) {
+    // A browser can send basic auth but no bearer token: the page asks for basic auth when configured.
+    if (deps.auth.basic) app.use('/preview/*', receiverAuth({ basic: deps.auth.basic }));
+    app.route('/preview', createPreviewApp({ ...preview, recent: () => preview.recent.list() }));
+  }
+
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
-      // Hono raises these for bodies that are not JSON.
+      // Auth middlewares bring their own response (with WWW-Authenticate); a body that is not JSON does not.
+      if (error.res) return error.getResponse();
       return c.json({ error: error.message }, error.status);
     }
     log.error({ err: error }, 'unexpected error while handling a request');

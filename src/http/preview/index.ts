@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import type { WebhookPayload } from '../../alertmanager/webhook.js';
+import { renderPayload, type TemplateSet } from '../../render/render.js';
+import { SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
+import { browserPackages, createAssetsApp, importMap } from './assets.js';
+import { h, type Html } from './html.js';
+import { messageHtml, type MessageView } from './message.js';
+import { pageHtml, type GroupView, type TemplateChoice } from './page.js';
+import type { RecentNotification, RecentNotifications } from './recent.js';
+
+export { DEFAULT_RECENT_CAPACITY, RecentNotifications, type RecentNotification } from './recent.js';
+
+/** What the preview page shows: the templates amcord loaded, and the payloads it received last. */
+export interface PreviewAppDeps {
+  templates: () => TemplateSet;
+  /** The template the configuration uses; shown unless `?template=` picks another. */
+  templateName: string;
+  recent: () => RecentNotification[];
+}
+
+/** The preview as createApp takes it: createApp records each accepted payload into `recent`. */
+export interface PreviewDeps extends Omit<PreviewAppDeps, 'recent'> {
+  recent: RecentNotifications;
+}
+
+/** The name Discord shows when a message names none: amcord's default `discord.username`. */
+const DEFAULT_USERNAME = 'Alertmanager';
+
+function renderedMessages(payload: WebhookPayload, templates: TemplateSet, template: string, view: MessageView): Html {
+  try {
+    const messages = renderPayload(payload, { templates, template }).map((fitted) => fitted.message);
+    return h`<discord-messages>${messages.map((message) => messageHtml(message, view))}</discord-messages>`;
+  } catch (error) {
+    return h`<p class="problem" role="alert">The template could not render this payload: ${(error as Error).message}</p>`;
+  }
+}
+
+function groupTitle(payload: WebhookPayload): string {
+  const labels = Object.entries(payload.groupLabels).map(([name, value]) => `${name}="${value}"`);
+  return labels.length > 0 ? `{${labels.join(', ')}}` : '{} (every alert in one group)';
+}
+
+function groupDetails(payload: WebhookPayload): string[] {
+  const firing = payload.alerts.filter((alert) => alert.status === 'firing').length;
+  const details = [`receiver ${payload.receiver}`, `${firing} firing`, `${payload.alerts.length - firing} resolved`];
+  if (payload.truncatedAlerts > 0) details.push(`${payload.truncatedAlerts} cut by max_alerts`);
+  return details;
+}
+
+/** A strict policy: scripts only from amcord (and the page's import map), nothing from elsewhere. */
+function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    // The components set inline styles (colours, layout).
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
+ * The page's assets, relative to it so a path prefix in front of amcord keeps working; `./` first,
+ * as an import map needs it to tell a URL from a bare name.
+ */
+function assetBase(path: string): string {
+  return path.endsWith('/') ? './assets/' : `./${path.slice(path.lastIndexOf('/') + 1)}/assets/`;
+}
+
+/**
+ * GET / (mounted at /preview): the groups received last and the built-in samples, rendered with a
+ * template (`?template=NAME`) and drawn as Discord draws them. Shows what the templates make of
+ * alerts and nothing else of amcord's configuration: no webhook URL, no token.
+ */
+export function createPreviewApp(deps: PreviewAppDeps): Hono {
+  const packages = browserPackages();
+  const app = new Hono();
+  app.route('/assets', createAssetsApp(packages));
+
+  app.get('/', (c) => {
+    const set = deps.templates();
+    const asked = c.req.query('template') ?? deps.templateName;
+    const templates: TemplateChoice[] = [...set.templates.values()]
+      .map((template) => ({ name: template.name, description: template.description, configured: template.name === deps.templateName }))
+      .sort((a, b) => Number(b.configured) - Number(a.configured) || a.name.localeCompare(b.name));
+    const current = templates.find((choice) => choice.name === asked);
+    const now = Date.now();
+    const base = assetBase(c.req.path);
+    const view = (sentAt: number): MessageView => ({ sentAt, now, avatarUrl: `${base}avatar.svg`, defaultUsername: DEFAULT_USERNAME });
+    const recent = deps.recent();
+    const received: GroupView[] = current
+      ? recent.map((entry, index) => ({
+          id: `received-${index + 1}`,
+          title: groupTitle(entry.payload),
+          details: groupDetails(entry.payload),
+          receivedAt: entry.receivedAt,
+          body: renderedMessages(entry.payload, set, current.name, view(entry.receivedAt)),
+        }))
+      : [];
+    const samples: GroupView[] = current
+      ? Object.entries(SAMPLE_PAYLOADS).map(([name, payload], index) => ({
+          id: `sample-${index + 1}`,
+          title: name,
+          details: groupDetails(payload),
+          body: renderedMessages(payload, set, current.name, view(now)),
+        }))
+      : [];
+    const nonce = randomBytes(16).toString('base64');
+    const page = pageHtml({
+      templates,
+      current,
+      asked,
+      recent: received,
+      recentCapacityNote: `${recent.length} group${recent.length === 1 ? '' : 's'}, newest first; amcord keeps the last ones in memory only`,
+      samples,
+      assetBase: base,
+      // `<` escaped so nothing in it can end the script element.
+      importMapJson: JSON.stringify(importMap(packages, base)).replace(/</g, '\\u003c'),
+      nonce,
+    });
+    c.header('content-security-policy', contentSecurityPolicy(nonce));
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'no-referrer');
+    // Alert contents: not for shared caches.
+    c.header('cache-control', 'no-store');
+    return c.html(page, current ? 200 : 404);
+  });
+
+  return app;
+}
