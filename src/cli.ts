@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
-import { registerCommands } from './bot/register.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
@@ -54,6 +53,7 @@ const COMMANDS: Record<string, Command> = {
 
   'register-commands': async (loaded) => {
     const logger = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format, secrets: loaded.secrets });
+    const { registerCommands } = await import('./bot/register.js');
     const names = await registerCommands({ config: loaded.config, logger });
     process.stdout.write(`registered ${names.length} commands in guild ${loaded.config.bot.guild_id ?? '?'}: ${names.map((name) => `/${name}`).join(', ')}\n`);
     return 0;

@@ -3,10 +3,8 @@ import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import type { WebhookPayload } from './alertmanager/webhook.js';
 import type { LoadedConfig } from './config/load.js';
-import { canCarryButtons, createDestinations } from './delivery/destinations.js';
+import { createDestinations } from './delivery/destinations.js';
 import { SilenceTargets } from './delivery/silence-targets.js';
-import { startConfiguredBot } from './bot/start-configured.js';
-import { withSilenceControls } from './bot/message-controls.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { DiscordWebhookClient, type RequestObservation } from './discord/webhook-client.js';
 import type { DiscordMessage } from './discord/types.js';
@@ -87,9 +85,8 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   };
   const kv = new KvStore(db);
   const silenceTargets = new SilenceTargets(kv);
-  const bot = config.bot.enabled
-    ? await startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }))
-    : undefined;
+  const botParts = config.bot.enabled ? await import('./bot/lazy.js') : undefined;
+  const bot = await botParts?.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
   const client = new DiscordWebhookClient({
     logger: logger.child({ module: 'discord' }),
     requestTimeoutMs: config.discord.request_timeout,
@@ -98,7 +95,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   });
   const destinations = createDestinations(config, {
     client,
-    botRest: bot?.client.rest,
+    botChannel: bot && botParts ? (name, channelId) => new botParts.BotChannelDestination(name, bot.client.rest, channelId) : undefined,
     previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
 
@@ -116,9 +113,8 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     };
     const messages = renderPayload(notificationPayload(entry.notification), renderOptions).map((fitted) => fitted.message);
     const mentioned = withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));
-    const destination = destinations.get(entry.destination);
-    return destination && canCarryButtons(destination)
-      ? withSilenceControls(mentioned, entry.notification, silenceTargets, systemClock.now())
+    return destinations.get(entry.destination)?.carriesButtons && botParts
+      ? botParts.withSilenceControls(mentioned, entry.notification, silenceTargets, systemClock.now())
       : mentioned;
   };
 

@@ -12,6 +12,8 @@ const UNKNOWN_MESSAGE = 10008;
  * outbox treats both alike.
  */
 export class BotChannelDestination implements Destination {
+  readonly carriesButtons = true;
+
   constructor(
     readonly name: string,
     private readonly rest: REST,

@@ -1,6 +1,4 @@
-import type { REST } from 'discord.js';
 import type { Config } from '../config/schema.js';
-import { BotChannelDestination } from './bot-channel-destination.js';
 import type { DiscordWebhookClient } from '../discord/webhook-client.js';
 import { parseWebhookUrl } from '../discord/webhook-url.js';
 import type { Destination } from './destination.js';
@@ -12,14 +10,14 @@ export const DEFAULT_DESTINATION = 'default';
 
 export interface DestinationDeps {
   client: DiscordWebhookClient;
-  /** The bot's REST client, when the bot runs: channel destinations post through it. */
-  botRest: REST | undefined;
+  /** Makes a destination that posts as the bot into a channel; only when the bot runs. */
+  botChannel: ((name: string, channelId: string) => Destination) | undefined;
   previewOutput: (text: string) => void;
 }
 
 function destinationFor(name: string, target: { webhook_url?: string | undefined; channel_id?: string | undefined }, deps: DestinationDeps): Destination | undefined {
   if (target.webhook_url) return new WebhookDestination(name, deps.client, parseWebhookUrl(target.webhook_url));
-  if (target.channel_id && deps.botRest) return new BotChannelDestination(name, deps.botRest, target.channel_id);
+  if (target.channel_id && deps.botChannel) return deps.botChannel(name, target.channel_id);
   return undefined;
 }
 
@@ -36,5 +34,3 @@ export function createDestinations(config: Config, deps: DestinationDeps): Map<s
   return destinations;
 }
 
-/** Whether messages to this destination may carry buttons. */
-export const canCarryButtons = (destination: Destination): boolean => destination instanceof BotChannelDestination;
