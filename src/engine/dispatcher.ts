@@ -86,6 +86,8 @@ export class Dispatcher {
   ingest(alerts: readonly IncomingAlert[], externalUrl: string): void {
     const { store, clock, grouping, route } = this.options;
     const now = clock.now();
+    // Each group's row is written once per webhook, however many of its alerts the webhook carries.
+    const touched = new Set<StoredGroup>();
     store.transaction(() => {
       for (const incoming of alerts) {
         const alert = acceptAlert(incoming, now, grouping.resolveTimeoutMs);
@@ -95,6 +97,8 @@ export class Dispatcher {
         if (!group) {
           group = { groupKey, route, groupLabels, externalUrl, nextFlushAt: now + grouping.groupWaitMs, hasFlushed: false, alerts: new Map() };
           this.groups.set(groupKey, group);
+          // Its row must exist before its alerts' rows refer to it.
+          store.saveGroup(group);
         }
         group.externalUrl = externalUrl || group.externalUrl;
         const known = group.alerts.get(alert.fingerprint);
@@ -102,9 +106,10 @@ export class Dispatcher {
         group.alerts.set(alert.fingerprint, merged);
         // An alert that started long enough ago need not wait: flush now (Alertmanager's rule).
         if (!group.hasFlushed && merged.startsAt + grouping.groupWaitMs < now) group.nextFlushAt = Math.min(group.nextFlushAt, now);
-        store.saveGroup(group);
+        touched.add(group);
         store.saveAlert(groupKey, merged);
       }
+      for (const group of touched) store.saveGroup(group);
     });
     this.schedule();
   }
