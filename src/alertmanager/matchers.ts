@@ -175,15 +175,20 @@ class MatcherScanner {
         this.position += 1;
         return value;
       }
-      if (char === '\\' && this.position + 1 < this.end) {
-        value += unescape(this.input[this.position + 1] ?? '');
-        this.position += 2;
-        continue;
-      }
-      value += char;
-      this.position += 1;
+      value += this.nextValueChar();
     }
     this.fail(`missing closing '"' for the value that starts at column ${openingQuote + 1}`, openingQuote);
+  }
+
+  /** The next character of a value, a backslash escape resolved; moves past it. */
+  private nextValueChar(): string {
+    const char = this.input[this.position] ?? '';
+    if (char === '\\' && this.position + 1 < this.end) {
+      this.position += 2;
+      return unescape(this.input[this.position - 1] ?? '');
+    }
+    this.position += 1;
+    return char;
   }
 
   /** Runs to the next comma, like Alertmanager; the value is trimmed. */
@@ -194,13 +199,7 @@ class MatcherScanner {
       if (char === '"') {
         this.fail('unexpected \'"\' inside an unquoted value: quote the whole value and escape inner quotes as \\"');
       }
-      if (char === '\\' && this.position + 1 < this.end) {
-        value += unescape(this.input[this.position + 1] ?? '');
-        this.position += 2;
-        continue;
-      }
-      value += char;
-      this.position += 1;
+      value += this.nextValueChar();
     }
     return value.trim();
   }
