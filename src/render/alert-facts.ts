@@ -1,3 +1,4 @@
+import { silenceLink } from '../alertmanager/api.js';
 import { isUnset, toMillis, type WebhookAlert, type WebhookPayload } from '../alertmanager/webhook.js';
 
 /** Facts about alerts and groups that every message layout needs, kept apart from the layout. */
@@ -96,8 +97,5 @@ export function markdownLink(label: string, url: string | undefined): string | u
 /** Alertmanager's "new silence" page prefilled with matchers for these labels. */
 export function silenceUrl(externalUrl: string, labels: Record<string, string>): string | undefined {
   if (!/^https?:\/\//.test(externalUrl)) return undefined;
-  const matchers = Object.entries(labels)
-    .map(([name, value]) => `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)
-    .join(',');
-  return `${externalUrl.replace(/\/$/, '')}/#/silences/new?filter=${encodeURIComponent(`{${matchers}}`)}`;
+  return silenceLink(externalUrl, Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true })));
 }
