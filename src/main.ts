@@ -3,7 +3,8 @@ import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import type { WebhookPayload } from './alertmanager/webhook.js';
 import type { LoadedConfig } from './config/load.js';
-import { createDestinations } from './delivery/destinations.js';
+import { createDestinations, DEFAULT_DESTINATION } from './delivery/destinations.js';
+import { PreviewDestination } from './delivery/preview-destination.js';
 import { SilenceTargets } from './delivery/silence-targets.js';
 import { OutboxWorker } from './delivery/outbox-worker.js';
 import { DiscordWebhookClient, type RequestObservation } from './discord/webhook-client.js';
@@ -68,7 +69,6 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   const engineStore = new EngineStore(db);
   const routes = resolveRoutes(config);
   const routesByName = new Map(routes.map((route) => [route.name, route]));
-  const mode = config.discord.webhook_url || (config.bot.enabled && config.bot.channel_id) ? 'discord' : 'preview';
 
   const dispatchers = new Map<string, Dispatcher>();
   const workers = new Map<string, OutboxWorker>();
@@ -98,6 +98,8 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     botChannel: bot && botParts ? (name, channelId) => new botParts.BotChannelDestination(name, bot.client.rest, channelId) : undefined,
     previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
+  // Preview mode is whatever createDestinations fell back to for the default destination.
+  const mode = destinations.get(DEFAULT_DESTINATION) instanceof PreviewDestination ? 'preview' : 'discord';
 
   /** A queued notification as Discord messages, with the name, avatar and pings its destination and route ask for. */
   const render = (entry: OutboxEntry): DiscordMessage[] => {
