@@ -77,7 +77,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
       outboxDepth: () => outbox.depth(),
       activeGroups: () => [...dispatchers.values()].reduce((sum, dispatcher) => sum + dispatcher.groupCount, 0),
     },
-    ['default', ...Object.keys(config.destinations)],
+    [DEFAULT_DESTINATION, ...Object.keys(config.destinations)],
   );
   const observe = (observation: RequestObservation): void => {
     metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
@@ -164,7 +164,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
         clock: systemClock,
         kv,
         logger: logger.child({ module: 'watchdog' }),
-        notify: (notification, kind) => enqueue('default', kind, notification),
+        notify: (notification, kind) => enqueue(DEFAULT_DESTINATION, kind, notification),
       })
     : undefined;
 
@@ -178,7 +178,11 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
         continue;
       }
       const incoming = fromWebhookAlert(alert);
-      for (const route of routesFor(alert.labels, routes)) byRoute.set(route.name, [...(byRoute.get(route.name) ?? []), incoming]);
+      for (const route of routesFor(alert.labels, routes)) {
+        const list = byRoute.get(route.name) ?? [];
+        list.push(incoming);
+        byRoute.set(route.name, list);
+      }
     }
     if (watchdogSeen) deadMansSwitch?.seen();
     // One transaction per route; an alert routed twice is committed on both before the answer.
