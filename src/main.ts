@@ -1,33 +1,25 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
-import type { WebhookPayload } from './alertmanager/webhook.js';
+import { startBotIfEnabled } from './app/bot.js';
+import { CleanupStack } from './app/cleanup-stack.js';
+import { startDelivery } from './app/delivery.js';
+import { listen } from './app/http.js';
+import { startIngest } from './app/ingest.js';
+import { openState } from './app/state.js';
+import { startWatchdog } from './app/watchdog.js';
 import type { LoadedConfig } from './config/load.js';
 import { createDestinations, DEFAULT_DESTINATION } from './delivery/destinations.js';
 import { PreviewDestination } from './delivery/preview-destination.js';
+import { Retention } from './delivery/retention.js';
 import { SilenceTargets } from './delivery/silence-targets.js';
-import { OutboxWorker } from './delivery/outbox-worker.js';
-import { DiscordWebhookClient, type RequestObservation } from './discord/webhook-client.js';
-import type { DiscordMessage } from './discord/types.js';
-import { fromWebhookAlert, type IncomingAlert } from './engine/alert.js';
-import { Dispatcher } from './engine/dispatcher.js';
-import type { Notification } from './engine/notification.js';
+import { DiscordWebhookClient } from './discord/webhook-client.js';
+import type { Dispatcher } from './engine/dispatcher.js';
 import { createApp } from './http/app.js';
 import { RecentNotifications } from './http/preview/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
-import { severityOf } from './render/alert-facts.js';
-import { notificationPayload } from './render/notification-payload.js';
-import { configuredTemplates } from './render/configured-templates.js';
-import { notificationReason, renderPayload } from './render/render.js';
-import { mentionsFor, withMentions } from './routing/mentions.js';
-import { resolveRoutes, routesFor, type Route } from './routing/routes.js';
-import { openDatabase } from './store/database.js';
-import { EngineStore } from './store/engine-store.js';
-import { KvStore } from './store/kv-store.js';
-import { OutboxStore, type OutboxEntry, type OutboxKind } from './store/outbox-store.js';
+import { resolveRenderSettings } from './render/settings.js';
+import { resolveRoutes } from './routing/routes.js';
 import { sleep, systemClock } from './util/sleep.js';
-import { DeadMansSwitch } from './watchdog/dead-mans-switch.js';
 
 export interface StartOptions {
   /** Log lines go here instead of stdout (tests). */
@@ -47,12 +39,10 @@ export interface RunningAmcord {
   close(): Promise<void>;
 }
 
-/** New alerts and repeats notify people with a new message; other changes update the living one. */
-export function outboxKindFor(notification: Notification): OutboxKind {
-  return notification.reason === 'all-resolved' || notification.reason === 'newly-resolved' ? 'edit' : 'post';
-}
-
-/** Wires config -> logger -> store -> routes and engine -> outbox workers -> HTTP, and listens. */
+/**
+ * Builds amcord from its configuration and listens. Every part that holds a resource registers
+ * its release on one cleanup stack, which close() unwinds, and so does a start that fails.
+ */
 export async function startAmcord(loaded: LoadedConfig, options: StartOptions = {}): Promise<RunningAmcord> {
   const { config } = loaded;
   const logger = createLogger({
@@ -61,138 +51,67 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     secrets: loaded.secrets,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  // Templates first: a broken one stops amcord before it takes any alert it could not render.
-  const templates = configuredTemplates(loaded);
-  const shutdown = new AbortController();
-  const db = openDatabase(config.data_dir);
-  const outbox = new OutboxStore(db);
-  const engineStore = new EngineStore(db);
-  const routes = resolveRoutes(config);
-  const routesByName = new Map(routes.map((route) => [route.name, route]));
+  const cleanup = new CleanupStack(logger);
+  try {
+    return await assemble(loaded, logger, cleanup, options);
+  } catch (error) {
+    await cleanup.unwind();
+    throw error;
+  }
+}
 
-  const dispatchers = new Map<string, Dispatcher>();
-  const workers = new Map<string, OutboxWorker>();
+/** The parts in the order the pipeline needs them: settings, state, bot, delivery, ingest, HTTP. */
+async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupStack, options: StartOptions): Promise<RunningAmcord> {
+  const { config } = loaded;
+  const clock = systemClock;
+  const routes = resolveRoutes(config);
+  // Templates first: a broken one stops amcord before it takes any alert it could not render.
+  const settings = resolveRenderSettings(loaded, routes);
+  const state = openState(config, cleanup);
+  const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
+
+  let activeGroups = (): number => 0;
   const metrics = new Metrics(
-    {
-      outboxDepth: () => outbox.depth(),
-      activeGroups: () => [...dispatchers.values()].reduce((sum, dispatcher) => sum + dispatcher.groupCount, 0),
-    },
+    { outboxDepth: () => state.outbox.depth(), activeGroups: () => activeGroups() },
     [DEFAULT_DESTINATION, ...Object.keys(config.destinations)],
   );
-  const observe = (observation: RequestObservation): void => {
-    metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
-    if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
-  };
-  const kv = new KvStore(db);
-  const silenceTargets = new SilenceTargets(kv);
-  const botParts = config.bot.enabled ? await import('./bot/lazy.js') : undefined;
-  const bot = await botParts?.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
-  const client = new DiscordWebhookClient({
-    logger: logger.child({ module: 'discord' }),
-    requestTimeoutMs: config.discord.request_timeout,
-    signal: shutdown.signal,
-    observe,
-  });
+  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock }, cleanup);
+
+  const shutdown = new AbortController();
   const destinations = createDestinations(config, {
-    client,
-    botChannel: bot && botParts ? (name, channelId) => new botParts.BotChannelDestination(name, bot.client.rest, channelId) : undefined,
+    client: new DiscordWebhookClient({
+      logger: logger.child({ module: 'discord' }),
+      requestTimeoutMs: config.discord.request_timeout,
+      signal: shutdown.signal,
+      observe: (observation) => {
+        metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
+        if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
+      },
+    }),
+    botChannel: bot?.channelDestination,
     previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
   // Preview mode is whatever createDestinations fell back to for the default destination.
   const mode = destinations.get(DEFAULT_DESTINATION) instanceof PreviewDestination ? 'preview' : 'discord';
 
-  /** A queued notification as Discord messages, with the name, avatar and pings its destination and route ask for. */
-  const render = (entry: OutboxEntry): DiscordMessage[] => {
-    const route: Route | undefined = routesByName.get(entry.notification.route);
-    const named = config.destinations[entry.destination];
-    const renderOptions = {
-      externalUrl: config.alertmanager.external_url,
-      username: named?.username ?? config.discord.username,
-      avatarUrl: named?.avatar_url ?? config.discord.avatar_url,
-      templates,
-      template: route?.template ?? config.templates.name,
-      reason: notificationReason(entry.notification),
-    };
-    const messages = renderPayload(notificationPayload(entry.notification), renderOptions).map((fitted) => fitted.message);
-    const mentioned = withMentions(messages, mentionsFor(route?.mentions, entry.notification, entry.kind, severityOf));
-    return destinations.get(entry.destination)?.carriesButtons && botParts
-      ? botParts.withSilenceControls(mentioned, entry.notification, silenceTargets, systemClock.now())
-      : mentioned;
-  };
-
-  for (const destination of destinations.values()) {
-    workers.set(
-      destination.name,
-      new OutboxWorker({
-        destination,
-        outbox,
-        render,
-        clock: systemClock,
-        sleep,
-        logger: logger.child({ module: 'outbox', destination: destination.name }),
-        attemptTimeoutMs: config.discord.delivery_timeout,
-        retry: { initialMs: 5_000, maxMs: 300_000 },
-        onDelivered: (entry) => metrics.notificationsSent.inc({ destination: destination.name, kind: entry.kind }),
-        onFailed: (_entry, reason) => metrics.notificationsFailed.inc({ destination: destination.name, reason }),
-      }),
-    );
-  }
-  const enqueue = (destination: string, kind: OutboxKind, notification: Notification): void => {
-    outbox.enqueue(destination, kind, notification, systemClock.now());
-    queueMicrotask(() => workers.get(destination)?.notify());
-  };
-
-  for (const route of routes) {
-    dispatchers.set(
-      route.name,
-      new Dispatcher({
-        store: engineStore,
-        clock: systemClock,
-        logger: logger.child({ route: route.name }),
-        route: route.name,
-        receiver: route.destination,
-        grouping: route.grouping,
-        sink: (notification) => enqueue(route.destination, outboxKindFor(notification), notification),
-      }),
-    );
-  }
-
-  const deadMansSwitch = config.watchdog.enabled
-    ? new DeadMansSwitch({
-        alertname: config.watchdog.alertname,
-        timeoutMs: config.watchdog.timeout,
-        clock: systemClock,
-        kv,
-        logger: logger.child({ module: 'watchdog' }),
-        notify: (notification, kind) => enqueue(DEFAULT_DESTINATION, kind, notification),
-      })
-    : undefined;
-
-  /** The watchdog alert feeds the dead man's switch; every other alert goes to the routes it matches. */
-  const accept = (payload: WebhookPayload): void => {
-    const byRoute = new Map<string, IncomingAlert[]>();
-    let watchdogSeen = false;
-    for (const alert of payload.alerts) {
-      if (deadMansSwitch?.isWatchdog(alert.labels)) {
-        watchdogSeen ||= alert.status === 'firing';
-        continue;
-      }
-      const incoming = fromWebhookAlert(alert);
-      for (const route of routesFor(alert.labels, routes)) {
-        const list = byRoute.get(route.name) ?? [];
-        list.push(incoming);
-        byRoute.set(route.name, list);
-      }
-    }
-    if (watchdogSeen) deadMansSwitch?.seen();
-    // One transaction per route; an alert routed twice is committed on both before the answer.
-    for (const [name, alerts] of byRoute) dispatchers.get(name)?.ingest(alerts, payload.externalURL);
-  };
+  const delivery = startDelivery(
+    { config, outbox: state.outbox, destinations, settings, routes, controls: bot?.controls, clock, sleep, logger, metrics, shutdown },
+    cleanup,
+  );
+  const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
+  retention.start();
+  cleanup.defer('retention', () => retention.stop());
+  const watchdog = await startWatchdog({ config, state: state.watchdog, clock, logger, delivery }, cleanup);
+  const ingest = await startIngest(
+    { routes, store: state.engine, clock, logger, watchdog, onHandedOff: (notification) => delivery.wake(notification.receiver) },
+    cleanup,
+  );
+  activeGroups = ingest.activeGroups;
 
   let ready = false;
   const { auth } = config.server;
   const app = createApp({
-    accept,
+    accept: ingest.accept,
     logger,
     maxBodyBytes: config.server.max_body_bytes,
     auth: {
@@ -201,18 +120,15 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
     },
     isReady: () => ready,
     metrics,
-    preview: config.server.preview ? { templates: () => templates, templateName: config.templates.name, recent: new RecentNotifications() } : undefined,
+    preview: config.server.preview
+      ? { templates: () => settings.templates, templateName: settings.lookFor(DEFAULT_DESTINATION).template, recent: new RecentNotifications() }
+      : undefined,
   });
-
-  for (const dispatcher of dispatchers.values()) dispatcher.start();
-  deadMansSwitch?.start();
-  for (const worker of workers.values()) worker.start();
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, () => resolve(started));
-    started.once('error', reject);
+  const { url, port } = await listen(app, config, cleanup);
+  // Unwound first: /readyz says "not ready" before anything stops.
+  cleanup.defer('readiness', () => {
+    ready = false;
   });
-  const { port } = server.address() as AddressInfo;
-  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   ready = true;
   logger.info(
     { port, host: config.server.host, mode, routes: routes.map((route) => route.name), config: loaded.source, dataDir: config.data_dir },
@@ -222,26 +138,14 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   );
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     logger,
     mode,
-    dispatchers,
+    dispatchers: ingest.dispatchers,
     metrics,
     async close() {
-      ready = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
-      await closed;
-      for (const dispatcher of dispatchers.values()) dispatcher.stop();
-      deadMansSwitch?.stop();
-      await bot?.stop();
-      // A delivery in flight gets a moment to finish; whatever is left stays in the outbox for next time.
-      const grace = setTimeout(() => shutdown.abort(new Error('shutting down')), 5_000);
-      await Promise.all([...workers.values()].map((worker) => worker.stop()));
-      clearTimeout(grace);
-      shutdown.abort(new Error('shutting down'));
-      db.close();
+      await cleanup.unwind();
       logger.info('amcord stopped');
       logger.flush();
     },

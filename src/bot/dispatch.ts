@@ -20,7 +20,7 @@ export interface DispatchContext {
   now: () => Date;
   deferAfterMs: number;
   resolveSilenceTarget: SilenceTargetResolver | undefined;
-  onSilenced?: ((silence: ButtonSilence) => void) | undefined;
+  onSilenced?: ((silence: ButtonSilence) => void | Promise<void>) | undefined;
   /** Told how each command and button ended, for metrics. */
   onHandled?: ((name: string, outcome: InteractionOutcome) => void) | undefined;
   /** Removes secrets from text shown to users or logged. */

@@ -9,12 +9,17 @@ import { silenceButtons, silencedLine, silenceLinkRow } from './silence-buttons.
  * who silenced it until when and a link to the silence, on every later edit too. A resolved group
  * has nothing left to silence: no buttons.
  */
-export function withSilenceControls(messages: DiscordMessage[], notification: Notification, targets: SilenceTargets, now: number): DiscordMessage[] {
+export async function withSilenceControls(
+  messages: DiscordMessage[],
+  notification: Notification,
+  targets: SilenceTargets,
+  now: number,
+): Promise<DiscordMessage[]> {
   const [first, ...rest] = messages;
   if (!first) return messages;
   if (notification.firing.length === 0) return [{ ...first, components: [] }, ...rest];
-  const ref = targets.refFor(notification);
-  const silence = targets.active(ref, now);
+  const ref = await targets.refFor(notification);
+  const silence = await targets.active(ref, now);
   if (!silence) return [{ ...first, components: [silenceButtons(ref)] }, ...rest];
   const line = silencedLine(silence);
   const content = first.content ? `${truncate(first.content, DISCORD_LIMITS.content - line.length - 1)}\n${line}` : line;

@@ -29,7 +29,7 @@ export interface ButtonSilence {
 export interface SilenceButtonOptions {
   resolveSilenceTarget: SilenceTargetResolver;
   /** Told after a button created a silence. */
-  onSilenced?: (silence: ButtonSilence) => void;
+  onSilenced?: (silence: ButtonSilence) => void | Promise<void>;
 }
 
 /** The line an alert message carries once silenced from its button. */
@@ -94,7 +94,7 @@ export type ButtonOutcome = { kind: 'update'; reply: BotReply } | { kind: 'messa
 
 export interface SilenceButtonContext extends SilenceActionContext {
   resolveSilenceTarget: SilenceTargetResolver | undefined;
-  onSilenced?: ((silence: ButtonSilence) => void) | undefined;
+  onSilenced?: ((silence: ButtonSilence) => void | Promise<void>) | undefined;
 }
 
 /** Creates the silence and says on the alert message who silenced it and until when. */
@@ -126,7 +126,10 @@ export async function silenceButtonReply(
   } catch (error) {
     return refuse(describeSilenceFailure(error));
   }
-  context.onSilenced?.({ ref: click.ref, id: created.id, endsAt: created.endsAt, link: created.link, actorId: context.actor.id });
+  // The silence exists in Alertmanager either way; remembering it only lets later edits say so.
+  await Promise.resolve(context.onSilenced?.({ ref: click.ref, id: created.id, endsAt: created.endsAt, link: created.link, actorId: context.actor.id })).catch(
+    (error: unknown) => context.logger.warn({ err: error }, 'could not remember the silence made with a button'),
+  );
   const line = silencedLine({ actorId: context.actor.id, endsAt: created.endsAt, id: created.id });
   const previous = click.messageContent.trimEnd();
   const room = DISCORD_LIMITS.content - line.length - 1;

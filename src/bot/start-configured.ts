@@ -26,7 +26,7 @@ export async function startConfiguredBot(
     prometheus: new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.request_timeout }),
     onHandled,
     silenceButtons: {
-      resolveSilenceTarget: (ref) => Promise.resolve(targets.resolve(ref)),
+      resolveSilenceTarget: (ref) => targets.resolve(ref),
       onSilenced: (silence) => targets.silenced(silence.ref, silence),
     },
   });

@@ -4,10 +4,11 @@ import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { OutboxStore, type OutboxEntry } from '../store/outbox-store.js';
+import { OutboxStore } from '../store/outbox-store.js';
 import { FakeTime } from '../../test/support/fake-time.js';
 import { MessageGoneError, type Destination } from './destination.js';
 import { OutboxWorker } from './outbox-worker.js';
+import type { OutboxEntry } from './ports.js';
 
 /** A destination that records what it was asked to do and fails on request. */
 class RecordingDestination implements Destination {
@@ -102,76 +103,76 @@ describe('OutboxWorker', () => {
       settled = check;
       check();
     });
-  const depth = () => outbox.depth().reduce((sum, row) => sum + (row.state === 'pending' ? row.count : 0), 0);
+  const depth = async () => (await outbox.depth()).reduce((sum, row) => sum + (row.state === 'pending' ? row.count : 0), 0);
 
   it('posts the first notification of a group and edits that message afterwards', async () => {
-    outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
     worker.start();
     await handled(1);
-    outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
+    await outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
     worker.notify();
     await handled(2);
     expect(destination.calls).toEqual([
       { op: 'post', id: '1', title: 'v1' },
       { op: 'edit', id: '1', title: 'v2' },
     ]);
-    expect(outbox.livingMessage('test', 'g1')).toBe('1');
-    expect(depth()).toBe(0);
+    expect(await outbox.livingMessage('test', 'g1')).toBe('1');
+    expect(await depth()).toBe(0);
   });
 
   it('merges waiting notifications of one group into one message with the newest state', async () => {
-    outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
-    outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
-    outbox.enqueue('test', 'post', notification('g2', 'other'), time.now());
-    outbox.enqueue('test', 'edit', notification('g1', 'v3'), time.now());
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    await outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
+    await outbox.enqueue('test', 'post', notification('g2', 'other'), time.now());
+    await outbox.enqueue('test', 'edit', notification('g1', 'v3'), time.now());
     worker.start();
     await handled(2);
     expect(destination.calls.map((call) => `${call.op} ${call.title}`)).toEqual(['post v3', 'post other']);
   });
 
   it('posts anew when the living message was deleted in Discord', async () => {
-    outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
     worker.start();
     await handled(1);
     destination.goneMessages.add('1');
-    outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
+    await outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
     worker.notify();
     await handled(2);
     expect(destination.calls[1]).toEqual({ op: 'post', id: '2', title: 'v2' });
-    expect(outbox.livingMessage('test', 'g1')).toBe('2');
+    expect(await outbox.livingMessage('test', 'g1')).toBe('2');
   });
 
   it('keeps an entry through failures, retrying with growing waits, and keeps order', async () => {
     const outage = () => new DiscordDeliveryError('Discord answered 503', 'unavailable', 503);
     destination.failures.push(outage(), outage(), outage());
-    outbox.enqueue('test', 'post', notification('g1', 'first'), time.now());
-    outbox.enqueue('test', 'post', notification('g2', 'second'), time.now());
+    await outbox.enqueue('test', 'post', notification('g1', 'first'), time.now());
+    await outbox.enqueue('test', 'post', notification('g2', 'second'), time.now());
     worker.start();
     await handled(5);
     expect(destination.calls.map((call) => call.title)).toEqual(['first', 'second']);
     expect(time.waits).toEqual([1000, 2000, 4000]);
     expect(outcomes.filter((outcome) => outcome.startsWith('failed'))).toHaveLength(3);
-    expect(depth()).toBe(0);
+    expect(await depth()).toBe(0);
   });
 
   it('sets aside a message Discord refuses for good, and delivers the ones behind it', async () => {
     destination.failures.push(new DiscordDeliveryError('rejected the message (400 Invalid Form Body, code 50035)', 'rejected', 400, 50035));
-    outbox.enqueue('test', 'post', notification('g1', 'bad'), time.now());
-    outbox.enqueue('test', 'post', notification('g2', 'good'), time.now());
+    await outbox.enqueue('test', 'post', notification('g1', 'bad'), time.now());
+    await outbox.enqueue('test', 'post', notification('g2', 'good'), time.now());
     worker.start();
     await handled(2);
     expect(destination.calls.map((call) => call.title)).toEqual(['good']);
-    expect(outbox.depth()).toEqual([{ destination: 'test', state: 'dead', count: 1 }]);
+    expect(await outbox.depth()).toEqual([{ destination: 'test', state: 'dead', count: 1 }]);
     expect(outcomes[0]).toMatch(/^failed \d+ rejected$/);
   });
 
   it('leaves an undelivered entry in the outbox when stopped, for the next start', async () => {
     destination.outage = new DiscordDeliveryError('down', 'unavailable', 503);
-    outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
     worker.start();
     await handled(1);
     await worker.stop();
-    expect(depth()).toBe(1);
+    expect(await depth()).toBe(1);
     expect(destination.calls).toEqual([]);
   });
 });

@@ -1,24 +1,29 @@
 import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Logger } from '../log/logger.js';
-import type { OutboxEntry, OutboxStore } from '../store/outbox-store.js';
 import type { Clock, Sleep } from '../util/sleep.js';
 import { MessageGoneError, type Destination } from './destination.js';
+import type { Outbox, OutboxEntry } from './ports.js';
+
+/** The render stage as delivery sees it: a queued notification to the messages to send. */
+export type RenderStage = (entry: OutboxEntry) => DiscordMessage[] | Promise<DiscordMessage[]>;
 
 export interface OutboxWorkerOptions {
   destination: Destination;
-  outbox: OutboxStore;
+  outbox: Outbox;
   /** Turns a queued notification into the messages to send; the first is the group's living message. */
-  render: (entry: OutboxEntry) => DiscordMessage[];
+  render: RenderStage;
   clock: Clock;
   sleep: Sleep;
   logger: Logger;
   /** How long one attempt may keep retrying inside the Discord client before the entry is rescheduled. */
   attemptTimeoutMs: number;
-  /** Between attempts of one entry: first wait, doubled up to the cap. */
+  /** Between attempts of one entry, and between tries of a storage write that failed: first wait, doubled up to the cap. */
   retry: { initialMs: number; maxMs: number };
   onDelivered?: (entry: OutboxEntry) => void;
   onFailed?: (entry: OutboxEntry, reason: string) => void;
+  /** A storage write failed; the worker waits and tries it again. */
+  onStorageFailed?: (error: unknown) => void;
 }
 
 /**
@@ -26,6 +31,11 @@ export interface OutboxWorkerOptions {
  * are per webhook and per channel anyway). An entry leaves the outbox only once Discord has it;
  * until then it is retried, across outages and restarts. Only a message Discord refuses for good
  * (400) is set aside, logged and counted, so it cannot block the ones behind it.
+ *
+ * Each entry goes through the last stages of the pipeline in turn: render, send (post or edit
+ * the living message), record (the outbox settles it). When storage cannot commit (a full disk),
+ * the worker pauses on that write and tries it again until it succeeds, rather than sending
+ * anything anew: a message Discord already has is recorded, never sent twice.
  */
 export class OutboxWorker {
   private running = false;
@@ -56,7 +66,8 @@ export class OutboxWorker {
   private async run(): Promise<void> {
     const { outbox, destination, clock } = this.options;
     while (this.running) {
-      const entry = outbox.head(destination.name);
+      const entry = await this.storage(() => outbox.head(destination.name), 'read the outbox');
+      if (!this.running) break;
       const now = clock.now();
       if (!entry || entry.nextAttemptAt > now) {
         await this.idle(entry ? entry.nextAttemptAt - now : undefined);
@@ -64,6 +75,25 @@ export class OutboxWorker {
       }
       await this.deliver(entry);
     }
+  }
+
+  /**
+   * A storage call that must happen before the worker goes on: tried again, with growing waits,
+   * until it succeeds or the worker stops (then undefined).
+   */
+  private async storage<T>(call: () => Promise<T>, what: string): Promise<T | undefined> {
+    const { retry, logger } = this.options;
+    for (let failures = 0; this.running; failures += 1) {
+      try {
+        return await call();
+      } catch (error) {
+        const waitMs = Math.min(retry.maxMs, retry.initialMs * 2 ** failures);
+        logger.error({ err: error instanceof Error ? error.message : String(error), retryInMs: waitMs }, `storage failed to ${what}; deliveries pause until it recovers`);
+        this.options.onStorageFailed?.(error);
+        await this.options.sleep(waitMs, this.stopping.signal).catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 
   /** Waits for new work, or until the head entry is due. */
@@ -78,24 +108,31 @@ export class OutboxWorker {
   private async deliver(entry: OutboxEntry): Promise<void> {
     const { outbox, clock, logger } = this.options;
     outbox.sending(entry);
+    let messageId: string | undefined;
     try {
-      const messageId = await this.send(entry);
-      outbox.delivered(entry, messageId, clock.now());
-      this.options.onDelivered?.(entry);
-      logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId }, 'delivered');
+      messageId = await this.send(entry);
     } catch (error) {
-      if (this.running) this.handleFailure(entry, error);
+      if (this.running) await this.handleFailure(entry, error);
       else outbox.abandoned(entry);
+      return;
     }
+    // Discord has it: from here on the entry is only recorded, however long storage takes.
+    const recorded = await this.storage(() => outbox.delivered(entry, messageId, clock.now()).then(() => true), 'record a delivery');
+    if (!recorded) {
+      outbox.abandoned(entry);
+      return;
+    }
+    this.options.onDelivered?.(entry);
+    logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId }, 'delivered');
   }
 
   /** Posts or edits; returns the id of a newly posted living message. */
   private async send(entry: OutboxEntry): Promise<string | undefined> {
     const { destination, outbox, clock } = this.options;
-    const [living, ...overflow] = this.options.render(entry);
+    const [living, ...overflow] = await this.options.render(entry);
     if (!living) return undefined;
     const deadline = clock.now() + this.options.attemptTimeoutMs;
-    const existing = entry.kind === 'edit' ? outbox.livingMessage(destination.name, entry.groupKey) : undefined;
+    const existing = entry.kind === 'edit' ? await outbox.livingMessage(destination.name, entry.groupKey) : undefined;
     let postedId: string | undefined;
     if (existing) {
       try {
@@ -111,17 +148,23 @@ export class OutboxWorker {
     return postedId;
   }
 
-  private handleFailure(entry: OutboxEntry, error: unknown): void {
+  private async handleFailure(entry: OutboxEntry, error: unknown): Promise<void> {
     const { outbox, clock, logger, retry } = this.options;
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof DiscordDeliveryError && error.failure === 'rejected') {
-      outbox.bury(entry, reason);
+      if ((await this.storage(() => outbox.bury(entry, reason).then(() => true), 'set a refused message aside')) === undefined) {
+        outbox.abandoned(entry);
+        return;
+      }
       this.options.onFailed?.(entry, 'rejected');
       logger.error({ groupKey: entry.groupKey, err: reason }, 'Discord refused this message for good; it is kept in the outbox as dead');
       return;
     }
     const waitMs = Math.min(retry.maxMs, retry.initialMs * 2 ** entry.attempts);
-    outbox.retryLater(entry, clock.now() + waitMs, reason);
+    if ((await this.storage(() => outbox.retryLater(entry, clock.now() + waitMs, reason).then(() => true), 'reschedule a delivery')) === undefined) {
+      outbox.abandoned(entry);
+      return;
+    }
     this.options.onFailed?.(entry, error instanceof DiscordDeliveryError ? error.failure : 'error');
     const level = error instanceof DiscordDeliveryError && error.retryable ? 'warn' : 'error';
     logger[level]({ groupKey: entry.groupKey, attempts: entry.attempts + 1, retryInMs: waitMs, err: reason }, 'delivery failed; will retry');

@@ -1,10 +1,10 @@
 import type { Logger } from '../log/logger.js';
-import type { EngineStore, StoredGroup } from '../store/engine-store.js';
 import type { Clock } from '../util/sleep.js';
 import { acceptAlert, isResolvedAt, mergeAlert, type EngineAlert, type IncomingAlert } from './alert.js';
 import { notifyReason } from './dedup.js';
 import { groupKeyOf, groupLabelsOf, type GroupBy } from './group-key.js';
 import type { Notification } from './notification.js';
+import type { EngineRepository, FlushChanges, GroupState, IngestChanges, StoredGroup } from './ports.js';
 
 export interface GroupingOptions {
   groupBy: GroupBy;
@@ -17,18 +17,15 @@ export interface GroupingOptions {
 }
 
 export interface DispatcherOptions {
-  store: EngineStore;
+  store: EngineRepository;
   clock: Clock;
   logger: Logger;
   /** Names the route in group keys and the receiver in the notification log. */
   route: string;
   receiver: string;
   grouping: GroupingOptions;
-  /**
-   * Takes a notification inside the flush's transaction (amcord writes it to the outbox). If it
-   * throws, the flush is rolled back and the next tick tries again, as a failed send does.
-   */
-  sink: (notification: Notification) => void;
+  /** Told once a flush's notification is committed to delivery's outbox, so delivery can look at once. */
+  onHandedOff?: (notification: Notification) => void;
 }
 
 /** How often empty groups are removed and old log entries dropped; Alertmanager's fixed 30 s. */
@@ -39,9 +36,10 @@ const MAX_TIMER_LAG_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Aggregation groups with Alertmanager's timers and dedup. Everything happens synchronously
- * inside SQLite transactions, so what was accepted is on disk before ingest() returns, and a
- * flush's notification and log entry are written together or not at all.
+ * Aggregation groups with Alertmanager's timers and dedup (the *group* and *dedup* stages of the
+ * pipeline). Groups live in memory and change only once storage has committed the change, so
+ * what was accepted is durable when ingest() resolves, and a flush's notification and log entry
+ * are written together or not at all. Operations run one at a time, in the order they were asked.
  */
 export class Dispatcher {
   private readonly groups = new Map<string, StoredGroup>();
@@ -49,18 +47,17 @@ export class Dispatcher {
   private timerAt = Number.POSITIVE_INFINITY;
   private maintenance: NodeJS.Timeout | undefined;
   private readonly log: Logger;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: DispatcherOptions) {
     this.log = options.logger.child({ module: 'dispatcher' });
   }
 
   /** Loads the groups a previous run left and starts their timers; overdue ones flush at once. */
-  start(): void {
-    for (const group of this.options.store.loadGroups()) {
-      // Several dispatchers (one per route) share the store; each takes back its own groups.
-      if (group.route === this.options.route) this.groups.set(group.groupKey, group);
-    }
-    this.maintenance = setInterval(() => this.runMaintenance(), MAINTENANCE_INTERVAL_MS);
+  async start(): Promise<void> {
+    // Several dispatchers (one per route) share the store; each takes back its own groups.
+    for (const group of await this.options.store.loadGroups(this.options.route)) this.groups.set(group.groupKey, group);
+    this.maintenance = setInterval(() => void this.runMaintenance(), MAINTENANCE_INTERVAL_MS);
     this.maintenance.unref();
     this.log.info({ groups: this.groups.size }, 'dispatcher started');
     this.schedule();
@@ -82,23 +79,25 @@ export class Dispatcher {
     return [...this.groups.values()];
   }
 
-  /** Accepts alerts durably: when this returns they are committed. */
-  ingest(alerts: readonly IncomingAlert[], externalUrl: string): void {
-    const { store, clock, grouping, route } = this.options;
-    const now = clock.now();
-    // Each group's row is written once per webhook, however many of its alerts the webhook carries.
-    const touched = new Set<StoredGroup>();
-    store.transaction(() => {
+  /** Accepts alerts durably: when this resolves they are committed; when it rejects nothing changed. */
+  ingest(alerts: readonly IncomingAlert[], externalUrl: string): Promise<void> {
+    return this.serially(async () => {
+      const { store, clock, grouping, route } = this.options;
+      const now = clock.now();
+      // Worked on copies, applied once committed. Each group's row is written once per webhook.
+      const touched = new Map<string, StoredGroup>();
+      const changedAlerts: IngestChanges['alerts'] = [];
       for (const incoming of alerts) {
         const alert = acceptAlert(incoming, now, grouping.resolveTimeoutMs);
         const groupLabels = groupLabelsOf(alert.labels, grouping.groupBy);
         const groupKey = groupKeyOf(route, groupLabels);
-        let group = this.groups.get(groupKey);
+        let group = touched.get(groupKey);
         if (!group) {
-          group = { groupKey, route, groupLabels, externalUrl, nextFlushAt: now + grouping.groupWaitMs, hasFlushed: false, alerts: new Map() };
-          this.groups.set(groupKey, group);
-          // Its row must exist before its alerts' rows refer to it.
-          store.saveGroup(group);
+          const known = this.groups.get(groupKey);
+          group = known
+            ? { ...known, alerts: new Map(known.alerts) }
+            : { groupKey, route, groupLabels, externalUrl, nextFlushAt: now + grouping.groupWaitMs, hasFlushed: false, alerts: new Map() };
+          touched.set(groupKey, group);
         }
         group.externalUrl = externalUrl || group.externalUrl;
         const known = group.alerts.get(alert.fingerprint);
@@ -106,39 +105,42 @@ export class Dispatcher {
         group.alerts.set(alert.fingerprint, merged);
         // An alert that started long enough ago need not wait: flush now (Alertmanager's rule).
         if (!group.hasFlushed && merged.startsAt + grouping.groupWaitMs < now) group.nextFlushAt = Math.min(group.nextFlushAt, now);
-        touched.add(group);
-        store.saveAlert(groupKey, merged);
+        changedAlerts.push({ groupKey, alert: merged });
       }
-      for (const group of touched) store.saveGroup(group);
+      await store.saveIngest({ groups: [...touched.values()].map(stateOf), alerts: changedAlerts });
+      for (const group of touched.values()) this.groups.set(group.groupKey, group);
+      this.schedule();
     });
-    this.schedule();
   }
 
   /** Flushes every group whose timer is due. Exposed so tests can drive time explicitly. */
-  tick(): void {
-    const now = this.options.clock.now();
-    const { groupIntervalMs } = this.options.grouping;
-    const due = [...this.groups.values()].filter((group) => group.nextFlushAt <= now).sort((a, b) => a.nextFlushAt - b.nextFlushAt);
-    for (const group of due) {
-      // A timer that fires a little late still ticks at its due time. Alertmanager's log time is
-      // after its send, which outlasts its timer lag; so when repeat_interval is a multiple of
-      // group_interval the repeat comes one tick after the multiple, never at it by chance of lag.
-      const lag = now - group.nextFlushAt;
-      const at = lag < Math.min(MAX_TIMER_LAG_MS, groupIntervalMs) ? group.nextFlushAt : now;
-      // Re-armed before the flush, as Alertmanager does: a failed flush is retried at the next
-      // tick, not at once, and the group counts as flushed either way.
-      group.nextFlushAt = at + groupIntervalMs;
-      group.hasFlushed = true;
-      try {
-        this.flush(group, at);
-      } catch (error) {
-        this.log.error({ err: error, groupKey: group.groupKey }, 'flush failed; the next tick tries again');
+  tick(): Promise<void> {
+    return this.serially(async () => {
+      const now = this.options.clock.now();
+      const { groupIntervalMs } = this.options.grouping;
+      const due = [...this.groups.values()].filter((group) => group.nextFlushAt <= now).sort((a, b) => a.nextFlushAt - b.nextFlushAt);
+      for (const group of due) {
+        // A timer that fires a little late still ticks at its due time. Alertmanager's log time is
+        // after its send, which outlasts its timer lag; so when repeat_interval is a multiple of
+        // group_interval the repeat comes one tick after the multiple, never at it by chance of lag.
+        const lag = now - group.nextFlushAt;
+        const at = lag < Math.min(MAX_TIMER_LAG_MS, groupIntervalMs) ? group.nextFlushAt : now;
+        // Re-armed before the flush, as Alertmanager does: a failed flush is retried at the next
+        // tick, not at once, and the group counts as flushed either way.
+        group.nextFlushAt = at + groupIntervalMs;
+        group.hasFlushed = true;
+        try {
+          await this.flush(group, at);
+        } catch (error) {
+          this.log.error({ err: error, groupKey: group.groupKey }, 'flush failed; the next tick tries again');
+        }
       }
-    }
-    this.schedule();
+      this.schedule();
+    });
   }
 
-  private flush(group: StoredGroup, now: number): void {
+  /** Collects the group's alerts, asks dedup whether to notify, and commits the outcome. */
+  private async flush(group: StoredGroup, now: number): Promise<void> {
     const { store, grouping, receiver } = this.options;
     if (group.alerts.size === 0) return;
     const alerts = [...group.alerts.values()].sort(compareAlerts);
@@ -146,50 +148,59 @@ export class Dispatcher {
     const resolved = alerts.filter((alert) => isResolvedAt(alert, now));
     const firingSet = new Set(firing.map((alert) => alert.fingerprint));
     const resolvedSet = new Set(resolved.map((alert) => alert.fingerprint));
-    store.transaction(() => {
-      const entry = store.lastNotification(group.groupKey, receiver, now);
-      const reason = notifyReason(entry, firingSet, resolvedSet, now, grouping.repeatIntervalMs, grouping.sendResolved);
-      if (reason) {
-        const sentResolved = grouping.sendResolved ? resolved : [];
+    const entry = await store.lastNotification(group.groupKey, receiver, now);
+    const reason = notifyReason(entry, firingSet, resolvedSet, now, grouping.repeatIntervalMs, grouping.sendResolved);
+    const changes: FlushChanges = { group: stateOf(group), removedAlerts: resolved.map((alert) => alert.fingerprint) };
+    if (reason) {
+      const sentResolved = grouping.sendResolved ? resolved : [];
+      const before = new Set(entry?.firing ?? []);
+      changes.sent = {
+        receiver,
+        log: { firing: [...firingSet], resolved: [...resolvedSet], at: now },
+        logExpiresAt: now + 2 * grouping.repeatIntervalMs,
         // Without send_resolved a flush of only resolved alerts is done without sending anything.
-        if (firing.length > 0 || sentResolved.length > 0) {
-          const before = new Set(entry?.firing ?? []);
-          this.options.sink({
-            route: this.options.route,
-            groupKey: group.groupKey,
-            receiver,
-            groupLabels: group.groupLabels,
-            externalUrl: group.externalUrl,
-            at: now,
-            firing,
-            resolved: sentResolved,
-            newlyFiring: [...firingSet].filter((fingerprint) => !before.has(fingerprint)),
-            reason,
-          });
-        }
-        const entryAfter = { firing: [...firingSet], resolved: [...resolvedSet], at: now };
-        store.logNotification(group.groupKey, receiver, entryAfter, now + 2 * grouping.repeatIntervalMs);
-      }
-      // Resolved alerts have been dealt with; they leave the group.
-      for (const alert of resolved) {
-        group.alerts.delete(alert.fingerprint);
-        store.deleteAlert(group.groupKey, alert.fingerprint);
-      }
-      store.saveGroup(group);
-    });
+        notification:
+          firing.length > 0 || sentResolved.length > 0
+            ? {
+                route: this.options.route,
+                groupKey: group.groupKey,
+                receiver,
+                groupLabels: group.groupLabels,
+                externalUrl: group.externalUrl,
+                at: now,
+                firing,
+                resolved: sentResolved,
+                newlyFiring: [...firingSet].filter((fingerprint) => !before.has(fingerprint)),
+                reason,
+              }
+            : undefined,
+      };
+    }
+    await store.saveFlush(changes);
+    // Resolved alerts have been dealt with; they leave the group.
+    for (const alert of resolved) group.alerts.delete(alert.fingerprint);
+    if (changes.sent?.notification) this.options.onHandedOff?.(changes.sent.notification);
   }
 
   /** Alertmanager keeps an empty group until its periodic maintenance; so does amcord, to flush alike. */
-  private runMaintenance(): void {
-    const { store, clock } = this.options;
-    store.transaction(() => {
-      for (const group of this.groups.values()) {
-        if (group.alerts.size > 0) continue;
-        this.groups.delete(group.groupKey);
-        store.deleteGroup(group.groupKey);
+  runMaintenance(): Promise<void> {
+    return this.serially(async () => {
+      const empty = [...this.groups.values()].filter((group) => group.alerts.size === 0).map((group) => group.groupKey);
+      try {
+        await this.options.store.removeGroups(empty, this.options.clock.now());
+      } catch (error) {
+        this.log.warn({ err: error }, 'maintenance failed; the next cycle tries again');
+        return;
       }
-      store.expireNotificationLog(clock.now());
+      for (const groupKey of empty) this.groups.delete(groupKey);
     });
+  }
+
+  /** Runs one operation after the ones before it, whether they succeeded or not. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   private schedule(): void {
@@ -201,7 +212,7 @@ export class Dispatcher {
     if (earliest === Number.POSITIVE_INFINITY) return;
     this.timer = setTimeout(() => {
       this.timerAt = Number.POSITIVE_INFINITY;
-      this.tick();
+      void this.tick();
     }, Math.min(MAX_TIMER_MS, Math.max(0, earliest - this.options.clock.now())));
   }
 }
@@ -211,4 +222,9 @@ function compareAlerts(a: EngineAlert, b: EngineAlert): number {
   const left = JSON.stringify(Object.entries(a.labels).sort());
   const right = JSON.stringify(Object.entries(b.labels).sort());
   return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function stateOf(group: StoredGroup): GroupState {
+  const { groupKey, route, groupLabels, externalUrl, nextFlushAt, hasFlushed } = group;
+  return { groupKey, route, groupLabels, externalUrl, nextFlushAt, hasFlushed };
 }

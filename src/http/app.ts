@@ -10,8 +10,8 @@ import { receiverAuth, type ReceiverAuth } from './auth.js';
 import { createPreviewApp, type PreviewDeps } from './preview/index.js';
 
 export interface AppDeps {
-  /** Takes a notification durably: once it returns, what the payload carried is on disk. */
-  accept: (payload: WebhookPayload) => void;
+  /** Takes a notification durably: once it resolves, what the payload carried is committed. */
+  accept: (payload: WebhookPayload) => void | Promise<void>;
   logger: Logger;
   auth: ReceiverAuth;
   maxBodyBytes: number;
@@ -67,10 +67,10 @@ export function createApp(deps: AppDeps): Hono {
       }
       return undefined;
     }),
-    (c) => {
+    async (c) => {
       const payload = c.req.valid('json');
       // Accepted means committed: a failure here throws, becomes a 500, and Alertmanager retries.
-      deps.accept(payload);
+      await deps.accept(payload);
       preview?.recent.add(payload);
       for (const alert of payload.alerts) metrics?.alertsReceived.inc({ status: alert.status });
       log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');

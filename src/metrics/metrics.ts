@@ -5,7 +5,7 @@ export const FAILURE_REASONS = ['unavailable', 'rejected', 'gone', 'unauthorized
 
 export interface MetricsSources {
   /** Waiting and dead outbox entries per destination. */
-  outboxDepth: () => Array<{ destination: string; state: string; count: number }>;
+  outboxDepth: () => Promise<Array<{ destination: string; state: string; count: number }>>;
   activeGroups: () => number;
 }
 
@@ -73,10 +73,13 @@ export class Metrics {
       help: 'Messages waiting in the outbox (state="pending") or refused for good (state="dead"), by destination.',
       labelNames: ['destination', 'state'] as const,
       registers: [this.registry],
-      collect() {
+      async collect() {
+        // Read first: while storage cannot answer, the gauge keeps its last values.
+        const rows = await sources.outboxDepth().catch(() => undefined);
+        if (!rows) return;
         this.reset();
         for (const destination of destinations) this.set({ destination, state: 'pending' }, 0);
-        for (const row of sources.outboxDepth()) this.set({ destination: row.destination, state: row.state }, row.count);
+        for (const row of rows) this.set({ destination: row.destination, state: row.state }, row.count);
       },
     });
     new Gauge({

@@ -7,6 +7,7 @@ import { COLORS } from './alert-facts.js';
 import { readableMessage } from './readable.js';
 import { builtinTemplates, renderPayload, type RenderOptions } from './render.js';
 import { NOTIFICATION_REASONS } from './templates/context.js';
+import { mentionsOf } from '../discord/mentions.js';
 
 const TEMPLATES = [...builtinTemplates().templates.keys()];
 
@@ -49,7 +50,7 @@ describe('renderPayload on larger notifications', () => {
 
   for (const template of TEMPLATES) {
     it(`50 alerts through ${template}, as a reminder with a mention, match their golden file`, async () => {
-      const rendered = renderPayload(payload, { template, reason: 'repeat', mentions: '<@&123456789012345678>' });
+      const rendered = renderPayload(payload, { template, reason: 'repeat', mentions: mentionsOf(['123456789012345678'], []) });
       const text = rendered.map(({ message, accounting }) => `${readableMessage(message)}\n${JSON.stringify(accounting)}`).join('\n');
       await expect(`${text}\n`).toMatchFileSnapshot(`../../test/golden/cases/${template}-50-alerts-repeat.txt`);
     });
@@ -136,7 +137,7 @@ describe('every shipped template', () => {
     });
     const options = fc.record({
       reason: fc.constantFrom(...NOTIFICATION_REASONS),
-      mentions: fc.constantFrom('', '<@&123456789012345678>', '@here <@111111111111111111>'),
+      mentions: fc.constantFrom(undefined, mentionsOf(['123456789012345678'], []), mentionsOf([], ['111111111111111111'])),
     });
     fc.assert(
       fc.property(fc.array(alert, { minLength: 1, maxLength: 300 }), fc.nat({ max: 50 }), options, (alerts, truncated, { reason, mentions }) => {

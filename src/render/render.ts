@@ -1,4 +1,5 @@
 import type { WebhookPayload } from '../alertmanager/webhook.js';
+import type { Mentions } from '../discord/mentions.js';
 import type { FittedMessage } from '../discord/fit.js';
 import type { NotificationReason } from './templates/context.js';
 import { loadTemplates, type TemplateSet } from './templates/load.js';
@@ -16,8 +17,8 @@ export interface RenderOptions {
   template?: string | undefined;
   /** Why the message is sent; without it, `resolved` when nothing fires, else `new`. */
   reason?: NotificationReason | undefined;
-  /** Mentions for the message's `content`, e.g. `<@&123456789012345678>`. */
-  mentions?: string | undefined;
+  /** Who the message may ping; the template places them with `{{ mentions }}`. */
+  mentions?: Mentions | undefined;
 }
 
 export { TemplateError } from './templates/errors.js';

@@ -65,6 +65,21 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // Silence-button targets get their own table, with a time to prune them by.
+  `
+  CREATE TABLE silence_targets (
+    ref          TEXT PRIMARY KEY,
+    group_labels TEXT NOT NULL,
+    silence      TEXT,
+    touched_at   INTEGER NOT NULL
+  );
+  INSERT INTO silence_targets (ref, group_labels, silence, touched_at)
+    SELECT substr(key, length('silence-target:') + 1), json_extract(value, '$.groupLabels'),
+           json_extract(value, '$.silence'), CAST(strftime('%s', 'now') AS INTEGER) * 1000
+    FROM kv WHERE key LIKE 'silence-target:%';
+  DELETE FROM kv WHERE key LIKE 'silence-target:%';
+  CREATE INDEX group_messages_by_age ON group_messages (posted_at);
+  `,
 ];
 
 function migrate(db: Db): void {

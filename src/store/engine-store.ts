@@ -1,16 +1,10 @@
 import type { EngineAlert } from '../engine/alert.js';
 import type { NotificationLogEntry } from '../engine/dedup.js';
+import type { EngineRepository, FlushChanges, GroupState, IngestChanges, StoredGroup } from '../engine/ports.js';
+import { outboxKindFor } from '../delivery/ports.js';
 import type { Db } from './database.js';
-
-export interface StoredGroup {
-  groupKey: string;
-  route: string;
-  groupLabels: Record<string, string>;
-  externalUrl: string;
-  nextFlushAt: number;
-  hasFlushed: boolean;
-  alerts: Map<string, EngineAlert>;
-}
+import type { OutboxStore } from './outbox-store.js';
+import { settle } from './settle.js';
 
 interface GroupRow {
   group_key: string;
@@ -44,11 +38,18 @@ const toAlert = (row: AlertRow): EngineAlert => ({
   updatedAt: row.updated_at,
 });
 
-/** Aggregation groups, their alerts and the notification log, in SQLite. Every call is synchronous. */
-export class EngineStore {
+/**
+ * The engine's storage in SQLite: aggregation groups, their alerts and the notification log. A
+ * flush's notification goes into the outbox in the same transaction as its log entry, so a
+ * notification is neither lost nor sent twice when the process dies between the two.
+ */
+export class EngineStore implements EngineRepository {
   private readonly statements;
 
-  constructor(readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+  ) {
     this.statements = {
       upsertGroup: db.prepare(`
         INSERT INTO groups (group_key, route, group_labels, external_url, next_flush_at, has_flushed)
@@ -64,8 +65,8 @@ export class EngineStore {
           ends_at = excluded.ends_at, ends_at_is_timeout = excluded.ends_at_is_timeout,
           generator_url = excluded.generator_url, updated_at = excluded.updated_at`),
       deleteAlert: db.prepare('DELETE FROM alerts WHERE group_key = ? AND fingerprint = ?'),
-      allGroups: db.prepare<[], GroupRow>('SELECT * FROM groups'),
-      allAlerts: db.prepare<[], AlertRow>('SELECT * FROM alerts'),
+      groupsOf: db.prepare<[string], GroupRow>('SELECT * FROM groups WHERE route = ?'),
+      alertsOf: db.prepare<[string], AlertRow>('SELECT alerts.* FROM alerts JOIN groups USING (group_key) WHERE groups.route = ?'),
       getLog: db.prepare<[string, string, number], { firing: string; resolved: string; sent_at: number }>(
         'SELECT firing, resolved, sent_at FROM notification_log WHERE group_key = ? AND receiver = ? AND expires_at > ?',
       ),
@@ -78,13 +79,13 @@ export class EngineStore {
     };
   }
 
-  transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+  loadGroups(route: string): Promise<StoredGroup[]> {
+    return settle(() => this.groupsOf(route));
   }
 
-  loadGroups(): StoredGroup[] {
+  private groupsOf(route: string): StoredGroup[] {
     const groups = new Map<string, StoredGroup>();
-    for (const row of this.statements.allGroups.all()) {
+    for (const row of this.statements.groupsOf.all(route)) {
       groups.set(row.group_key, {
         groupKey: row.group_key,
         route: row.route,
@@ -95,11 +96,48 @@ export class EngineStore {
         alerts: new Map(),
       });
     }
-    for (const row of this.statements.allAlerts.all()) groups.get(row.group_key)?.alerts.set(row.fingerprint, toAlert(row));
+    for (const row of this.statements.alertsOf.all(route)) groups.get(row.group_key)?.alerts.set(row.fingerprint, toAlert(row));
     return [...groups.values()];
   }
 
-  saveGroup(group: Omit<StoredGroup, 'alerts'>): void {
+  saveIngest(changes: IngestChanges): Promise<void> {
+    return this.inTransaction(() => {
+      // A group's row must exist before its alerts' rows refer to it.
+      for (const group of changes.groups) this.saveGroup(group);
+      for (const { groupKey, alert } of changes.alerts) this.saveAlert(groupKey, alert);
+    });
+  }
+
+  saveFlush(changes: FlushChanges): Promise<void> {
+    return this.inTransaction(() => {
+      const { group, sent } = changes;
+      if (sent?.notification) this.outbox.enqueueNow(sent.notification.receiver, outboxKindFor(sent.notification), sent.notification, sent.log.at);
+      if (sent) this.logNotification(group.groupKey, sent.receiver, sent.log, sent.logExpiresAt);
+      for (const fingerprint of changes.removedAlerts) this.statements.deleteAlert.run(group.groupKey, fingerprint);
+      this.saveGroup(group);
+    });
+  }
+
+  removeGroups(groupKeys: readonly string[], now: number): Promise<void> {
+    return this.inTransaction(() => {
+      for (const groupKey of groupKeys) this.statements.deleteGroup.run(groupKey);
+      this.statements.expireLog.run(now);
+    });
+  }
+
+  lastNotification(groupKey: string, receiver: string, now: number): Promise<NotificationLogEntry | undefined> {
+    return settle(() => {
+      const row = this.statements.getLog.get(groupKey, receiver, now);
+      return row ? { firing: JSON.parse(row.firing) as string[], resolved: JSON.parse(row.resolved) as string[], at: row.sent_at } : undefined;
+    });
+  }
+
+  /** Runs synchronous writes as one transaction; a failure rejects and changes nothing. */
+  private inTransaction(work: () => void): Promise<void> {
+    return settle(() => this.db.transaction(work)());
+  }
+
+  private saveGroup(group: GroupState): void {
     const { groupKey, route, externalUrl, nextFlushAt } = group;
     this.statements.upsertGroup.run({
       groupKey,
@@ -111,11 +149,7 @@ export class EngineStore {
     });
   }
 
-  deleteGroup(groupKey: string): void {
-    this.statements.deleteGroup.run(groupKey);
-  }
-
-  saveAlert(groupKey: string, alert: EngineAlert): void {
+  private saveAlert(groupKey: string, alert: EngineAlert): void {
     this.statements.upsertAlert.run({
       groupKey,
       ...alert,
@@ -125,22 +159,7 @@ export class EngineStore {
     });
   }
 
-  deleteAlert(groupKey: string, fingerprint: string): void {
-    this.statements.deleteAlert.run(groupKey, fingerprint);
-  }
-
-  /** The last logged notification, unless it has expired. */
-  lastNotification(groupKey: string, receiver: string, now: number): NotificationLogEntry | undefined {
-    const row = this.statements.getLog.get(groupKey, receiver, now);
-    if (!row) return undefined;
-    return { firing: JSON.parse(row.firing) as string[], resolved: JSON.parse(row.resolved) as string[], at: row.sent_at };
-  }
-
-  logNotification(groupKey: string, receiver: string, entry: NotificationLogEntry, expiresAt: number): void {
+  private logNotification(groupKey: string, receiver: string, entry: NotificationLogEntry, expiresAt: number): void {
     this.statements.putLog.run(groupKey, receiver, JSON.stringify(entry.firing), JSON.stringify(entry.resolved), entry.at, expiresAt);
-  }
-
-  expireNotificationLog(now: number): void {
-    this.statements.expireLog.run(now);
   }
 }

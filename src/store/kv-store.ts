@@ -1,21 +1,28 @@
+import type { StateStore } from '../watchdog/dead-mans-switch.js';
 import type { Db } from './database.js';
+import { settle } from './settle.js';
 
 /** Small pieces of state that must survive a restart, stored as JSON under a key. */
-export class KvStore {
-  private readonly get_;
-  private readonly put_;
+export class KvStore implements StateStore {
+  private readonly statements;
 
   constructor(db: Db) {
-    this.get_ = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
-    this.put_ = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.statements = {
+      get: db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
+      put: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    };
   }
 
-  get<T>(key: string): T | undefined {
-    const row = this.get_.get(key);
-    return row ? (JSON.parse(row.value) as T) : undefined;
+  get<T>(key: string): Promise<T | undefined> {
+    return settle(() => {
+      const row = this.statements.get.get(key);
+      return row ? (JSON.parse(row.value) as T) : undefined;
+    });
   }
 
-  put(key: string, value: unknown): void {
-    this.put_.run(key, JSON.stringify(value));
+  put(key: string, value: unknown): Promise<void> {
+    return settle(() => {
+      this.statements.put.run(key, JSON.stringify(value));
+    });
   }
 }

@@ -1,18 +1,7 @@
+import type { Outbox, OutboxDepth, OutboxEntry, OutboxKind } from '../delivery/ports.js';
 import type { Notification } from '../engine/notification.js';
 import type { Db } from './database.js';
-
-/** post: a new Discord message (people get notified); edit: update the group's living message. */
-export type OutboxKind = 'post' | 'edit';
-
-export interface OutboxEntry {
-  id: number;
-  destination: string;
-  groupKey: string;
-  kind: OutboxKind;
-  notification: Notification;
-  attempts: number;
-  nextAttemptAt: number;
-}
+import { settle } from './settle.js';
 
 interface OutboxRow {
   id: number;
@@ -35,10 +24,12 @@ const toEntry = (row: OutboxRow): OutboxEntry => ({
 });
 
 /**
- * Messages waiting for Discord, and the id of each group's living message. Rows leave the outbox
- * only in the transaction that records their delivery, so nothing accepted is lost on a crash.
+ * Delivery's outbox in SQLite: messages waiting for Discord, and the id of each group's living
+ * message. Rows leave the outbox only in the transaction that records their delivery, so nothing
+ * accepted is lost on a crash. The calls are synchronous underneath; the port's promises settle
+ * at once.
  */
-export class OutboxStore {
+export class OutboxStore implements Outbox {
   private readonly statements;
   /** Entries handed to Discord and not yet settled; in memory, since a restart settles nothing. */
   private readonly inFlight = new Set<number>();
@@ -65,7 +56,12 @@ export class OutboxStore {
       putMessage: db.prepare(`
         INSERT INTO group_messages (destination, group_key, message_id, posted_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (destination, group_key) DO UPDATE SET message_id = excluded.message_id, posted_at = excluded.posted_at`),
-      expireMessages: db.prepare('DELETE FROM group_messages WHERE posted_at < ?'),
+      pruneMessages: db.prepare(`
+        DELETE FROM group_messages WHERE posted_at < ?
+          AND group_key NOT IN (SELECT group_key FROM groups)
+          AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.destination = group_messages.destination
+                            AND outbox.group_key = group_messages.group_key AND outbox.state = 'pending')`),
+      pruneDead: db.prepare("DELETE FROM outbox WHERE state = 'dead' AND created_at < ?"),
     };
   }
 
@@ -74,7 +70,12 @@ export class OutboxStore {
    * sent right now), the two become one carrying the newer state: under a rate limit, people see
    * the group's current state sooner and in fewer messages. A post stays a post.
    */
-  enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): void {
+  enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): Promise<void> {
+    return settle(() => this.enqueueNow(destination, kind, notification, now));
+  }
+
+  /** enqueue() inside a caller's transaction (the engine's flush). */
+  enqueueNow(destination: string, kind: OutboxKind, notification: Notification, now: number): void {
     const waiting = this.statements.pendingForGroup
       .all(destination, notification.groupKey)
       .filter((row) => !this.inFlight.has(row.id))
@@ -87,52 +88,61 @@ export class OutboxStore {
     this.statements.insert.run(destination, notification.groupKey, kind, json, now, now);
   }
 
-  /** The oldest waiting entry of a destination: delivered in order, one at a time. */
-  head(destination: string): OutboxEntry | undefined {
-    const row = this.statements.head.get(destination);
-    return row ? toEntry(row) : undefined;
+  head(destination: string): Promise<OutboxEntry | undefined> {
+    return settle(() => {
+      const row = this.statements.head.get(destination);
+      return row ? toEntry(row) : undefined;
+    });
   }
 
-  /** Marks an entry as being sent: from now until it settles, nothing merges into it. */
   sending(entry: OutboxEntry): void {
     this.inFlight.add(entry.id);
   }
 
-  /** Records a delivery: the entry leaves the outbox and a post becomes the group's living message. */
-  delivered(entry: OutboxEntry, messageId: string | undefined, now: number): void {
-    this.db.transaction(() => {
-      this.statements.remove.run(entry.id);
-      if (messageId) this.statements.putMessage.run(entry.destination, entry.groupKey, messageId, now);
-    })();
-    this.inFlight.delete(entry.id);
+  delivered(entry: OutboxEntry, messageId: string | undefined, now: number): Promise<void> {
+    return settle(() => {
+      this.db.transaction(() => {
+        this.statements.remove.run(entry.id);
+        if (messageId) this.statements.putMessage.run(entry.destination, entry.groupKey, messageId, now);
+      })();
+      this.inFlight.delete(entry.id);
+    });
   }
 
-  retryLater(entry: OutboxEntry, at: number, error: string): void {
-    this.statements.reschedule.run(at, error, entry.id);
-    this.inFlight.delete(entry.id);
+  retryLater(entry: OutboxEntry, at: number, error: string): Promise<void> {
+    return settle(() => {
+      this.statements.reschedule.run(at, error, entry.id);
+      this.inFlight.delete(entry.id);
+    });
   }
 
-  /** Discord refused this message for good; keep it for the operator and move on. */
-  bury(entry: OutboxEntry, error: string): void {
-    this.statements.bury.run(error, entry.id);
-    this.inFlight.delete(entry.id);
+  bury(entry: OutboxEntry, error: string): Promise<void> {
+    return settle(() => {
+      this.statements.bury.run(error, entry.id);
+      this.inFlight.delete(entry.id);
+    });
   }
 
-  /** A send that was cut short (shutdown) leaves the entry as it was. */
   abandoned(entry: OutboxEntry): void {
     this.inFlight.delete(entry.id);
   }
 
-  livingMessage(destination: string, groupKey: string): string | undefined {
-    return this.statements.getMessage.get(destination, groupKey)?.message_id;
+  livingMessage(destination: string, groupKey: string): Promise<string | undefined> {
+    return settle(() => this.statements.getMessage.get(destination, groupKey)?.message_id);
   }
 
-  /** Waiting entries per destination, for metrics. */
-  depth(): Array<{ destination: string; state: string; count: number }> {
-    return this.statements.depth.all();
+  depth(): Promise<OutboxDepth[]> {
+    return settle(() => this.statements.depth.all());
   }
 
-  forgetMessagesBefore(at: number): void {
-    this.statements.expireMessages.run(at);
+  /**
+   * Retention: a living message id is forgotten once its group is gone, nothing for it waits, and
+   * it was posted before `messagesBefore`; a dead entry once it was queued before `deadBefore`.
+   */
+  prune(messagesBefore: number, deadBefore: number): Promise<void> {
+    return settle(() => {
+      this.statements.pruneMessages.run(messagesBefore);
+      this.statements.pruneDead.run(deadBefore);
+    });
   }
 }

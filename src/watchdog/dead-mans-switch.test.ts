@@ -16,9 +16,12 @@ describe('DeadMansSwitch', () => {
       alertname: 'Watchdog',
       timeoutMs: 5 * MINUTE,
       clock: { now: () => Date.now() },
-      kv: new KvStore(db),
+      state: new KvStore(db),
       logger: pino({ level: 'silent' }),
-      notify: (notification, kind) => sent.push({ kind, notification }),
+      notify: (notification, kind) => {
+        sent.push({ kind, notification });
+        return Promise.resolve();
+      },
     });
 
   beforeEach(() => {
@@ -32,33 +35,33 @@ describe('DeadMansSwitch', () => {
     db.close();
   });
 
-  it('stays quiet while the watchdog keeps arriving', () => {
+  it('stays quiet while the watchdog keeps arriving', async () => {
     const watchdog = makeSwitch();
-    watchdog.start();
+    await watchdog.start();
     for (let minute = 0; minute < 60; minute += 4) {
-      vi.advanceTimersByTime(4 * MINUTE);
-      watchdog.seen();
+      await vi.advanceTimersByTimeAsync(4 * MINUTE);
+      await watchdog.seen();
     }
     expect(sent).toEqual([]);
     watchdog.stop();
   });
 
-  it('posts once when the watchdog stops, and turns that message into "restored" when it returns', () => {
+  it('posts once when the watchdog stops, and turns that message into "restored" when it returns', async () => {
     const watchdog = makeSwitch();
-    watchdog.start();
-    watchdog.seen();
-    vi.advanceTimersByTime(5 * MINUTE - 1);
+    await watchdog.start();
+    await watchdog.seen();
+    await vi.advanceTimersByTimeAsync(5 * MINUTE - 1);
     expect(sent).toEqual([]);
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.kind).toBe('post');
     expect(sent[0]?.notification.firing[0]?.labels).toEqual({ alertname: PIPELINE_DOWN_ALERT, severity: 'critical' });
     expect(sent[0]?.notification.firing[0]?.annotations.summary).toBe('The monitoring pipeline is down');
 
-    vi.advanceTimersByTime(30 * MINUTE);
+    await vi.advanceTimersByTimeAsync(30 * MINUTE);
     expect(sent).toHaveLength(1);
 
-    watchdog.seen();
+    await watchdog.seen();
     expect(sent).toHaveLength(2);
     expect(sent[1]?.kind).toBe('edit');
     const [restored] = sent[1]?.notification.resolved ?? [];
@@ -66,18 +69,18 @@ describe('DeadMansSwitch', () => {
     watchdog.stop();
   });
 
-  it('remembers an outage across a restart: no second "down", and "restored" still comes', () => {
+  it('remembers an outage across a restart: no second "down", and "restored" still comes', async () => {
     const first = makeSwitch();
-    first.start();
-    vi.advanceTimersByTime(6 * MINUTE);
+    await first.start();
+    await vi.advanceTimersByTimeAsync(6 * MINUTE);
     first.stop();
     expect(sent.map((entry) => entry.kind)).toEqual(['post']);
 
     const second = makeSwitch();
-    second.start();
-    vi.advanceTimersByTime(20 * MINUTE);
+    await second.start();
+    await vi.advanceTimersByTimeAsync(20 * MINUTE);
     expect(sent.map((entry) => entry.kind)).toEqual(['post']);
-    second.seen();
+    await second.seen();
     expect(sent.map((entry) => entry.kind)).toEqual(['post', 'edit']);
     second.stop();
   });

@@ -2,9 +2,14 @@ import type { EngineAlert } from '../engine/alert.js';
 import { fingerprintOf } from '../engine/fingerprint.js';
 import type { Notification } from '../engine/notification.js';
 import type { Logger } from '../log/logger.js';
-import type { KvStore } from '../store/kv-store.js';
 import type { Clock } from '../util/sleep.js';
 import { formatDuration } from '../util/duration.js';
+
+/** Where the switch keeps its state across restarts; declared here, implemented by `store/`. */
+export interface StateStore {
+  get<T>(key: string): Promise<T | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+}
 
 export interface DeadMansSwitchOptions {
   /** The always-firing alert to expect (rules/watchdog.yml). */
@@ -12,10 +17,10 @@ export interface DeadMansSwitchOptions {
   /** How long without it before the pipeline counts as down. */
   timeoutMs: number;
   clock: Clock;
-  kv: KvStore;
+  state: StateStore;
   logger: Logger;
   /** Where the "down" and "restored" notifications go (the outbox), bypassing grouping: this is urgent. */
-  notify: (notification: Notification, kind: 'post' | 'edit') => void;
+  notify: (notification: Notification, kind: 'post' | 'edit') => Promise<void>;
 }
 
 interface SwitchState {
@@ -25,6 +30,7 @@ interface SwitchState {
 }
 
 const STATE_KEY = 'dead-mans-switch';
+const RETRY_CHECK_MS = 5_000;
 export const PIPELINE_DOWN_ALERT = 'AmcordMonitoringPipelineDown';
 const GROUP_KEY = `amcord:{alertname=${JSON.stringify(PIPELINE_DOWN_ALERT)}}`;
 
@@ -38,11 +44,12 @@ export class DeadMansSwitch {
   private state: SwitchState;
 
   constructor(private readonly options: DeadMansSwitchOptions) {
-    // After a fresh start the Watchdog gets a full timeout to show up.
-    this.state = options.kv.get<SwitchState>(STATE_KEY) ?? { lastSeenAt: options.clock.now() };
+    this.state = { lastSeenAt: options.clock.now() };
   }
 
-  start(): void {
+  /** Takes back the state a previous run left; after a fresh start the Watchdog gets a full timeout. */
+  async start(): Promise<void> {
+    this.state = (await this.options.state.get<SwitchState>(STATE_KEY)) ?? { lastSeenAt: this.options.clock.now() };
     this.schedule();
   }
 
@@ -56,26 +63,28 @@ export class DeadMansSwitch {
   }
 
   /** The watchdog arrived (firing). */
-  seen(): void {
+  async seen(): Promise<void> {
     const now = this.options.clock.now();
     const { downSince, lastSeenAt } = this.state;
-    this.state = { lastSeenAt: now };
+    // Told before the state changes: if storage cannot take it, the webhook fails and the
+    // Watchdog's next arrival tries again.
     if (downSince !== undefined) {
+      await this.options.notify(this.notification(lastSeenAt, now), 'edit');
       this.options.logger.info({ downForMs: now - downSince }, 'monitoring pipeline restored: the Watchdog alert is arriving again');
-      this.options.notify(this.notification(lastSeenAt, now), 'edit');
     }
-    this.save();
+    this.state = { lastSeenAt: now };
+    await this.save();
     this.schedule();
   }
 
   /** Declares the pipeline down if the watchdog is overdue. Runs on a timer; exposed for tests. */
-  check(): void {
+  async check(): Promise<void> {
     const now = this.options.clock.now();
     if (this.state.downSince === undefined && now - this.state.lastSeenAt >= this.options.timeoutMs) {
       this.state = { ...this.state, downSince: now };
       this.options.logger.error({ lastSeenAt: new Date(this.state.lastSeenAt).toISOString() }, 'monitoring pipeline down: no Watchdog alert');
-      this.options.notify(this.notification(this.state.lastSeenAt, undefined), 'post');
-      this.save();
+      await this.options.notify(this.notification(this.state.lastSeenAt, undefined), 'post');
+      await this.save();
     }
     this.schedule();
   }
@@ -84,12 +93,20 @@ export class DeadMansSwitch {
     clearTimeout(this.timer);
     if (this.state.downSince !== undefined) return;
     const dueIn = this.state.lastSeenAt + this.options.timeoutMs - this.options.clock.now();
-    this.timer = setTimeout(() => this.check(), Math.max(0, dueIn));
+    this.timer = setTimeout(() => void this.check().catch((error: unknown) => this.retryCheck(error)), Math.max(0, dueIn));
     this.timer.unref();
   }
 
-  private save(): void {
-    this.options.kv.put(STATE_KEY, this.state);
+  /** Storage could not take the outage notice: the switch stays armed and checks again shortly. */
+  private retryCheck(error: unknown): void {
+    this.options.logger.warn({ err: error }, 'could not record the monitoring pipeline as down; retrying');
+    this.state = { lastSeenAt: this.state.lastSeenAt };
+    this.timer = setTimeout(() => void this.check().catch((again: unknown) => this.retryCheck(again)), RETRY_CHECK_MS);
+    this.timer.unref();
+  }
+
+  private save(): Promise<void> {
+    return this.options.state.put(STATE_KEY, this.state);
   }
 
   /** The outage as an alert, so it is rendered like any other: red while down, green once restored. */

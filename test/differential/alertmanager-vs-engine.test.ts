@@ -23,7 +23,7 @@ describe('grouping and repeat suppression: amcord engine vs Alertmanager 0.25', 
     timelines.forEach((timeline, index) => runs.set(timeline.name, settled[index] as PromiseSettledResult<AlertmanagerRun>));
   }, 90_000);
 
-  it.each(timelines.map((timeline) => [timeline.name, timeline] as const))('%s', (_name, timeline) => {
+  it.each(timelines.map((timeline) => [timeline.name, timeline] as const))('%s', async (_name, timeline) => {
     const run = runs.get(timeline.name);
     if (run?.status !== 'fulfilled') throw run?.reason ?? new Error('the timeline did not run');
     const { t0, launchedAt, notifications, posts } = run.value;
@@ -32,7 +32,7 @@ describe('grouping and repeat suppression: amcord engine vs Alertmanager 0.25', 
     // relative to t0 differs between the two (it starts with each process).
     expect(t0 + timeline.durationMs).toBeLessThan(launchedAt + MAINTENANCE_INTERVAL_MS);
 
-    const engine = replayOnEngine(timeline, run.value);
+    const engine = await replayOnEngine(timeline, run.value);
     const trace = timingTrace(notifications, engine, posts, t0);
     expect(foreignFingerprints(notifications)).toEqual([]);
     expect(transcript(engine, t0), trace).toEqual(transcript(notifications, t0));

@@ -1,6 +1,6 @@
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
 import type { MessageDraft } from '../../discord/fit.js';
-import type { AllowedMentions } from '../../discord/types.js';
+import { NO_PINGS, type Mentions } from '../../discord/mentions.js';
 import type { CompiledMessage, CompiledTemplate } from './compile.js';
 import { messageScope, type NotificationReason } from './context.js';
 import type { RenderMode } from './liquid.js';
@@ -10,8 +10,8 @@ import type { SectionName } from './schema.js';
 export interface TemplateRenderOptions {
   /** Why the message is sent; without it, `resolved` when nothing fires, else `new`. */
   reason?: NotificationReason | undefined;
-  /** Mentions to put in `content`, e.g. `<@&123456789012345678>`; only these can ping. */
-  mentions?: string | undefined;
+  /** What `{{ mentions }}` gives the template; only these can ping, wherever the template puts them. */
+  mentions?: Mentions | undefined;
   /** Replaces the payload's externalURL in links, for Alertmanagers behind a proxy. */
   externalUrl?: string | undefined;
   username?: string | undefined;
@@ -35,27 +35,13 @@ export function sectionFor(
   return { name: 'firing', message: sections.firing };
 }
 
-/**
- * Only the mentions the caller gave may ping: a role or user id written into `content` by a
- * label value stays text, and so does `@everyone` unless it was given.
- */
-export function allowedMentions(mentions: string): AllowedMentions {
-  const ids = (pattern: RegExp): string[] => [...new Set([...mentions.matchAll(pattern)].map((match) => match[1] ?? ''))];
-  const allowed: AllowedMentions = { parse: /@(everyone|here)\b/.test(mentions) ? ['everyone'] : [] };
-  const roles = ids(/<@&(\d+)>/g);
-  const users = ids(/<@!?(\d+)>/g);
-  if (roles.length > 0) allowed.roles = roles;
-  if (users.length > 0) allowed.users = users;
-  return allowed;
-}
-
 /** The draft a template makes of a payload, before fitting. */
 export function templateDraft(template: CompiledTemplate, payload: WebhookPayload, options: TemplateRenderOptions, mode: RenderMode): MessageDraft {
   const reason = reasonOf(payload, options.reason);
-  const mentions = options.mentions ?? '';
-  const scope = messageScope(payload, { reason, mentions, externalUrl: options.externalUrl ?? payload.externalURL });
+  const scope = messageScope(payload, { reason, mentions: options.mentions?.text ?? '', externalUrl: options.externalUrl ?? payload.externalURL });
   const draft = renderMessage(sectionFor(template, payload, reason).message, scope, mode);
-  if (draft.content) draft.allowed_mentions = allowedMentions(mentions);
+  // Only the given mentions may ping: an id or @everyone written into content by a label stays text.
+  if (draft.content) draft.allowed_mentions = options.mentions?.allowed ?? NO_PINGS;
   if (options.username) draft.username = options.username;
   if (options.avatarUrl) draft.avatar_url = options.avatarUrl;
   return draft;

@@ -1,7 +1,7 @@
 import type { WebhookAlert, WebhookPayload } from '../../alertmanager/webhook.js';
 import type { MessageDraft } from '../../discord/fit.js';
 import { COLORS, EMOJI, groupName, headlineOf, highestSeverity, severityOf, subjectOf } from '../alert-facts.js';
-import { allowedMentions, type TemplateRenderOptions } from './draft.js';
+import type { TemplateRenderOptions } from './draft.js';
 
 /**
  * The plainest message, for when a template fails on a payload at runtime (it was checked at
@@ -26,8 +26,8 @@ export function fallbackDraft(payload: WebhookPayload, problem: string, options:
   };
   // People are still told.
   if (options.mentions) {
-    draft.content = options.mentions;
-    draft.allowed_mentions = allowedMentions(options.mentions);
+    draft.content = options.mentions.text;
+    draft.allowed_mentions = options.mentions.allowed;
   }
   if (options.username) draft.username = options.username;
   if (options.avatarUrl) draft.avatar_url = options.avatarUrl;

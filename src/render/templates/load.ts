@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { z } from 'zod';
+import { mentionsOf } from '../../discord/mentions.js';
 import { compileTemplate, type CompiledTemplate, type Shapes } from './compile.js';
 import { embedScope, itemScope, messageScope, NOTIFICATION_REASONS, type NotificationReason } from './context.js';
 import { reasonOf, templateDraft } from './draft.js';
@@ -74,7 +75,7 @@ function checkAgainstSamples(template: CompiledTemplate): void {
     const reasons: NotificationReason[] = firing ? NOTIFICATION_REASONS.filter((reason) => reason !== 'resolved') : ['resolved', 'update'];
     for (const reason of reasons) {
       round += 1;
-      const mentions = round % 2 === 0 ? '<@&123456789012345678>' : '';
+      const mentions = round % 2 === 0 ? mentionsOf(['123456789012345678'], []) : undefined;
       try {
         templateDraft(template, payload, { reason, mentions }, 'check');
       } catch (error) {

@@ -14,6 +14,7 @@ import { loadTemplates, templateNamed, type TemplateSet } from './load.js';
 import { DEFAULT_TEMPLATES_DIR } from './paths.js';
 import { renderWithTemplate } from './render.js';
 import type { TemplateRenderOptions } from './draft.js';
+import { mentionsOf } from '../../discord/mentions.js';
 
 const SHIPPED = loadTemplates(DEFAULT_TEMPLATES_DIR);
 const NAMES = [...SHIPPED.templates.keys()];
@@ -123,7 +124,7 @@ describe.each(NAMES)('the shipped %s template', (template) => {
   });
 
   it('puts the mentions in the content, and lets only those ping', () => {
-    const message = renderChecked(template, makePayload(manyAlerts(2)), { mentions: '<@&123456789012345678> <@222222222222222222>' });
+    const message = renderChecked(template, makePayload(manyAlerts(2)), { mentions: mentionsOf(['123456789012345678'], ['222222222222222222']) });
     expect(message.content).toBe('<@&123456789012345678> <@222222222222222222>');
     expect(message.allowed_mentions).toEqual({ parse: [], roles: ['123456789012345678'], users: ['222222222222222222'] });
     const quiet = renderChecked(template, makePayload(manyAlerts(2)));
@@ -220,7 +221,7 @@ firing:
   it('cannot make a label value ping', () => {
     const set = customSet('firing:\n  content: "{{ mentions }} {{ commonLabels.team | default: \'\' }}"\n  embeds:\n    - item: x\n');
     const payload = makePayload([makeAlert({ labels: { alertname: 'A', team: '<@&999999999999999999> @everyone' } })]);
-    const message = renderWithTemplate(set, 'mine', payload, { mentions: '<@&123456789012345678>' })[0]?.message;
+    const message = renderWithTemplate(set, 'mine', payload, { mentions: mentionsOf(['123456789012345678'], []) })[0]?.message;
     expect(message?.content).toBe('<@&123456789012345678> <@&999999999999999999> @everyone');
     expect(message?.allowed_mentions).toEqual({ parse: [], roles: ['123456789012345678'] });
   });
@@ -255,7 +256,7 @@ firing:
     }
     item.template = broken;
     const payload = makePayload(manyAlerts(3), { truncatedAlerts: 2 });
-    const rendered = renderWithTemplate(set, 'mine', payload, { username: 'Alerts', mentions: '<@&123456789012345678>' });
+    const rendered = renderWithTemplate(set, 'mine', payload, { username: 'Alerts', mentions: mentionsOf(['123456789012345678'], []) });
     const message = rendered[0]?.message;
     expect(limitViolations(message ?? {})).toEqual([]);
     expect(message).toMatchObject({ username: 'Alerts', content: '<@&123456789012345678>', allowed_mentions: { roles: ['123456789012345678'] } });

@@ -1,0 +1,52 @@
+import type { Notification } from '../engine/notification.js';
+
+/**
+ * What delivery needs from storage, declared here and implemented by `store/`. Every method may
+ * answer asynchronously, so a networked database can stand behind it.
+ */
+
+/** post: a new Discord message (people get notified); edit: update the group's living message. */
+export type OutboxKind = 'post' | 'edit';
+
+export interface OutboxEntry {
+  id: number;
+  destination: string;
+  groupKey: string;
+  kind: OutboxKind;
+  notification: Notification;
+  attempts: number;
+  nextAttemptAt: number;
+}
+
+export interface OutboxDepth {
+  destination: string;
+  state: string;
+  count: number;
+}
+
+/**
+ * Messages waiting for Discord, and the id of each group's living message. An entry leaves the
+ * outbox only in the commit that records its delivery, so nothing accepted is lost on a crash.
+ */
+export interface Outbox {
+  /** Queues a notification; merges into a waiting entry of the same group (see the implementation). */
+  enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): Promise<void>;
+  /** The oldest waiting entry of a destination: delivered in order, one at a time. */
+  head(destination: string): Promise<OutboxEntry | undefined>;
+  /** Marks an entry as being sent: from now until it settles, nothing merges into it. */
+  sending(entry: OutboxEntry): void;
+  /** Records a delivery: the entry leaves the outbox and a post becomes the group's living message. */
+  delivered(entry: OutboxEntry, messageId: string | undefined, now: number): Promise<void>;
+  retryLater(entry: OutboxEntry, at: number, error: string): Promise<void>;
+  /** Discord refused this message for good; kept for the operator, never retried. */
+  bury(entry: OutboxEntry, error: string): Promise<void>;
+  /** A send that was cut short (shutdown) leaves the entry as it was. */
+  abandoned(entry: OutboxEntry): void;
+  livingMessage(destination: string, groupKey: string): Promise<string | undefined>;
+  depth(): Promise<OutboxDepth[]>;
+}
+
+/** New alerts and repeats notify people with a new message; other changes update the living one. */
+export function outboxKindFor(notification: Pick<Notification, 'reason'>): OutboxKind {
+  return notification.reason === 'all-resolved' || notification.reason === 'newly-resolved' ? 'edit' : 'post';
+}

@@ -1,0 +1,44 @@
+import { NO_PINGS } from '../discord/mentions.js';
+import type { DiscordMessage } from '../discord/types.js';
+import type { Notification } from '../engine/notification.js';
+import { severityOf } from '../render/alert-facts.js';
+import { notificationPayload } from '../render/notification-payload.js';
+import { notificationReason, renderPayload } from '../render/render.js';
+import type { RenderSettings } from '../render/settings.js';
+import { mentionsFor } from '../routing/mentions.js';
+import type { MentionPolicy } from '../routing/routes.js';
+import type { Destination } from './destination.js';
+import type { RenderStage } from './outbox-worker.js';
+
+/** Adds what only the bot's own messages may carry (silence buttons), for destinations that carry them. */
+export type MessageControls = (messages: DiscordMessage[], notification: Notification) => Promise<DiscordMessage[]>;
+
+export interface RenderStageOptions {
+  settings: RenderSettings;
+  /** The mention policy of each route, by name. */
+  mentions: (route: string) => MentionPolicy | undefined;
+  destinations: ReadonlyMap<string, Destination>;
+  controls?: MessageControls | undefined;
+}
+
+/**
+ * The render stage: a queued notification through its route's template, with the name, avatar
+ * and mentions its destination and route ask for, to the messages Discord will accept. The
+ * template places the mentions; every message names who may be pinged (nobody, unless given).
+ */
+export function createRenderStage(options: RenderStageOptions): RenderStage {
+  return async (entry) => {
+    const { notification, destination, kind } = entry;
+    const look = options.settings.lookFor(destination, notification.route);
+    const mentions = mentionsFor(options.mentions(notification.route), notification, kind, severityOf);
+    const rendered = renderPayload(notificationPayload(notification), {
+      ...look,
+      templates: options.settings.templates,
+      reason: notificationReason(notification),
+      mentions,
+    }).map(({ message }) => message);
+    const controls = options.destinations.get(destination)?.carriesButtons ? options.controls : undefined;
+    const messages = controls ? await controls(rendered, notification) : rendered;
+    return messages.map((message) => ({ ...message, allowed_mentions: message.allowed_mentions ?? NO_PINGS }));
+  };
+}
