@@ -9,9 +9,9 @@ export const RETENTION = {
   /** A living message id, once its group is gone and nothing for it waits, counted from its last post. */
   messageIdsMs: 7 * DAY_MS,
   /** A message Discord refused for good, kept for the operator to look at. */
-  deadEntriesMs: 30 * DAY_MS,
+  deadEntriesMs: 7 * DAY_MS,
   /** A silence button's target, counted from the last message that showed the buttons. */
-  silenceTargetsMs: 30 * DAY_MS,
+  silenceTargetsMs: 7 * DAY_MS,
 } as const;
 
 /** Retention is applied hourly: the tables it trims grow by at most a few rows an hour. */

@@ -165,6 +165,8 @@ export interface FakeGateway {
   readonly identifies: readonly IdentifyRecord[];
   /** Heartbeats received (and acknowledged) over all connections. */
   readonly heartbeats: number;
+  /** Gateway connections open right now: a client that logged out has none. */
+  readonly openConnections: number;
   /** Resolves once a client has identified and got READY (and the guild, if announced). */
   waitForReady(timeoutMs?: number): Promise<void>;
   /** Dispatches INTERACTION_CREATE to the identified client. */
@@ -448,6 +450,10 @@ class FakeGatewayServer implements FakeGateway {
   readonly commandSets: CommandSet[] = [];
   readonly identifies: IdentifyRecord[] = [];
   heartbeats = 0;
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
 
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
