@@ -21,7 +21,6 @@ import { startIngest } from './ingest.js';
 import { openState } from './state.js';
 
 const HOUR = 60 * 60 * 1000;
-const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 10, 1);
 
 /** A bot channel that keeps nothing but counts, and refuses every message whose title says so. */
