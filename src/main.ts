@@ -85,7 +85,7 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   };
   const kv = new KvStore(db);
   const silenceTargets = new SilenceTargets(kv);
-  const botParts = config.bot.enabled ? await import('./bot/lazy.js') : undefined;
+  const botParts = config.bot.enabled ? await import('./bot/index.js') : undefined;
   const bot = await botParts?.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
   const client = new DiscordWebhookClient({
     logger: logger.child({ module: 'discord' }),

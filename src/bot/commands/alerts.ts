@@ -3,11 +3,11 @@ import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
 import { type BotClients, describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { appendFittingFields } from '../embed-fit.js';
-import { discordTime } from '../format.js';
-import { type BotReply, problemReply } from '../reply.js';
-import { bySeverity, isNotifying, severityEmoji, severityRank } from '../severity.js';
+import type { BotCommand } from './command.js';
+import { appendFittingFields } from '../views/embed-fit.js';
+import { discordTime } from '../views/format.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
+import { bySeverity, isNotifying, severityEmoji, severityRank } from '../views/severity.js';
 
 export const SEVERITY_FILTERS = ['critical', 'warning', 'info'] as const;
 export type SeverityFilter = (typeof SEVERITY_FILTERS)[number] | 'all';

@@ -5,10 +5,10 @@ import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { code, discordTime } from '../format.js';
-import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../reply.js';
-import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from '../silencing.js';
+import type { BotCommand } from './command.js';
+import { code, discordTime } from '../views/format.js';
+import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../interactions/reply.js';
+import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from '../silences/silencing.js';
 
 export interface SilenceOptions {
   alertname?: string;

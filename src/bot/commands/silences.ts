@@ -4,11 +4,11 @@ import { formatMatchers } from '../../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
 import { type BotClients, describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { appendFittingFields } from '../embed-fit.js';
-import { discordTime } from '../format.js';
-import { type BotReply, problemReply } from '../reply.js';
-import { currentSilences, silenceUrl } from '../silencing.js';
+import type { BotCommand } from './command.js';
+import { appendFittingFields } from '../views/embed-fit.js';
+import { discordTime } from '../views/format.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
+import { currentSilences, silenceUrl } from '../silences/silencing.js';
 
 const MAX_LISTED = 15;
 

@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeClients, firingAlert, NOW, sample, target } from '../../../test/bot/fakes.js';
 import { limitViolations } from '../../discord/limits.js';
 import type { DiscordEmbed } from '../../discord/types.js';
-import { nodeChoices } from '../status/node-detail.js';
-import { nodeQueries, OVERVIEW_QUERIES } from '../status/queries.js';
+import { nodeChoices } from '../views/status/node-detail.js';
+import { nodeQueries, OVERVIEW_QUERIES } from '../views/status/queries.js';
 import { statusReply } from './status.js';
 
 let clients: ReturnType<typeof fakeClients>;

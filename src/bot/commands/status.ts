@@ -1,10 +1,10 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { type BotClients, describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { code } from '../format.js';
-import { type BotReply, problemReply } from '../reply.js';
-import { gatherNode, nodeChoices, renderNode } from '../status/node-detail.js';
-import { gatherOverview, renderOverview } from '../status/overview.js';
+import type { BotCommand } from './command.js';
+import { code } from '../views/format.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
+import { gatherNode, nodeChoices, renderNode } from '../views/status/node-detail.js';
+import { gatherOverview, renderOverview } from '../views/status/overview.js';
 
 export interface StatusOptions {
   /** A node_exporter `instance`; without it the whole dashboard. */

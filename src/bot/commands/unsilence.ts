@@ -3,10 +3,10 @@ import type { Silence } from '../../alertmanager/api.js';
 import { formatMatchers } from '../../alertmanager/matchers.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { code } from '../format.js';
-import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../reply.js';
-import { currentSilences, expireSilenceAs, type SilenceActionContext, silenceUrl } from '../silencing.js';
+import type { BotCommand } from './command.js';
+import { code } from '../views/format.js';
+import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../interactions/reply.js';
+import { currentSilences, expireSilenceAs, type SilenceActionContext, silenceUrl } from '../silences/silencing.js';
 
 export interface UnsilenceOptions {
   id: string;

@@ -1,5 +1,5 @@
-import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
-import type { DiscordEmbedField } from '../../discord/types.js';
+import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
+import type { DiscordEmbedField } from '../../../discord/types.js';
 import { code, percentBar } from '../format.js';
 
 /** One node's line in the /status dashboard. */

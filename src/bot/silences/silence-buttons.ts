@@ -1,8 +1,8 @@
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType } from 'discord.js';
-import type { Matcher } from '../alertmanager/matchers.js';
-import { DISCORD_LIMITS, truncate } from '../discord/limits.js';
-import { code, discordTime } from './format.js';
-import { type BotReply, problemReply } from './reply.js';
+import type { Matcher } from '../../alertmanager/matchers.js';
+import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
+import { code, discordTime } from '../views/format.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
 import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from './silencing.js';
 
 /**

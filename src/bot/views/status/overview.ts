@@ -1,11 +1,11 @@
-import type { AlertmanagerAlert } from '../../alertmanager/api.js';
-import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
-import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
-import type { ScrapeTarget } from '../../prometheus/client.js';
-import { type BotClients, describeError } from '../clients.js';
+import type { AlertmanagerAlert } from '../../../alertmanager/api.js';
+import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
+import type { DiscordEmbed, DiscordEmbedField } from '../../../discord/types.js';
+import type { ScrapeTarget } from '../../../prometheus/client.js';
+import { type BotClients, describeError } from '../../clients.js';
 import { appendFittingFields } from '../embed-fit.js';
 import { code } from '../format.js';
-import type { BotReply } from '../reply.js';
+import type { BotReply } from '../../interactions/reply.js';
 import { bySeverity, isNotifying, severityEmoji, severityRank } from '../severity.js';
 import { type NodeSummary, nodeSummaryField, worstUsage } from './node-summary.js';
 import { CPU_WINDOW, OVERVIEW_QUERIES, type Outcome, settle, valueByInstance, vector } from './queries.js';

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../../config/schema.js';
 import type { Actor } from './actor.js';
 
 /**

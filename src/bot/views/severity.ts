@@ -1,4 +1,4 @@
-import type { AlertmanagerAlert } from '../alertmanager/api.js';
+import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 
 /** Severity as people label it; unknown values sort after the known ones. */
 const RANKS: Record<string, number> = {

@@ -1,11 +1,11 @@
-import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
-import type { DiscordEmbedField } from '../../discord/types.js';
-import type { InstantSample } from '../../prometheus/client.js';
-import { formatDuration } from '../../util/duration.js';
-import type { BotPrometheus } from '../clients.js';
+import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
+import type { DiscordEmbedField } from '../../../discord/types.js';
+import type { InstantSample } from '../../../prometheus/client.js';
+import { formatDuration } from '../../../util/duration.js';
+import type { BotPrometheus } from '../../clients.js';
 import { code, formatBitRate, formatBytes, percentBar } from '../format.js';
-import type { BotReply, Choice } from '../reply.js';
-import { matchesTyped, toChoices } from '../reply.js';
+import type { BotReply, Choice } from '../../interactions/reply.js';
+import { matchesTyped, toChoices } from '../../interactions/reply.js';
 import { CPU_WINDOW, nodeQueries, OVERVIEW_QUERIES, vector } from './queries.js';
 
 /** `/status node:<instance>`: one node in detail, from node_exporter metrics. */
