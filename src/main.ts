@@ -16,7 +16,7 @@ import { createApp } from './http/app.js';
 import { RecentNotifications } from './http/preview/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
-import { severityOf } from './render/alert-facts.js';
+import { severityOf } from './severity/severity.js';
 import { notificationPayload } from './render/notification-payload.js';
 import { configuredTemplates } from './render/configured-templates.js';
 import { notificationReason, renderPayload } from './render/render.js';

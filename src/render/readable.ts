@@ -1,11 +1,12 @@
 import type { DiscordMessage } from '../discord/types.js';
+import { COLORS } from '../severity/severity.js';
 
 const COLOR_NAMES: Record<number, string> = {
-  0xe74c3c: 'red',
-  0xf39c12: 'orange',
-  0x3498db: 'blue',
-  0x2ecc71: 'green',
-  0x95a5a6: 'grey',
+  [COLORS.critical]: 'red',
+  [COLORS.warning]: 'orange',
+  [COLORS.info]: 'blue',
+  [COLORS.resolved]: 'green',
+  [COLORS.none]: 'grey',
 };
 
 function indent(text: string): string {
