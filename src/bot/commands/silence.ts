@@ -2,6 +2,7 @@ import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 import { formatMatchers, type Matcher, MatcherParseError, parseMatchers } from '../../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
+import { COLORS } from '../../severity/severity.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
@@ -73,7 +74,7 @@ export async function silenceReply(options: SilenceOptions, context: SilenceActi
       {
         title: '🔕 Silence created',
         url: created.link,
-        color: 0x95a5a6,
+        color: COLORS.none,
         description: truncate(
           `Silenced ${code(formatMatchers(matchers))} for **${formatDuration(durationMs)}**, ` +
             `until ${discordTime(created.endsAt)} (${discordTime(created.endsAt, 'R')}).\n${describeMuted(muted)}`,

@@ -3,6 +3,7 @@ import type { Silence } from '../../alertmanager/api.js';
 import { formatMatchers } from '../../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
+import { COLORS } from '../../severity/severity.js';
 import { type BotClients, describeError } from '../clients.js';
 import type { BotCommand } from './command.js';
 import { appendFittingFields } from '../views/embed-fit.js';
@@ -20,12 +21,12 @@ export async function silencesReply(clients: BotClients, now: Date): Promise<Bot
   } catch (error) {
     return problemReply(`Could not list silences. ${describeError(error)}`);
   }
-  if (silences.length === 0) return { embeds: [{ title: '🔕 Silences', description: 'No active silences.', color: 0x2ecc71 }] };
+  if (silences.length === 0) return { embeds: [{ title: '🔕 Silences', description: 'No active silences.', color: COLORS.resolved }] };
 
   const embed: DiscordEmbed = {
     title: `🔕 Silences (${silences.length})`,
     url: `${clients.alertmanagerUiUrl.replace(/\/+$/, '')}/#/silences`,
-    color: 0x95a5a6,
+    color: COLORS.none,
   };
   const shown = appendFittingFields(embed, silences.map((silence) => silenceField(silence, clients.alertmanagerUiUrl, now)), MAX_LISTED);
   if (shown < silences.length) embed.footer = { text: `and ${silences.length - shown} more: see Alertmanager` };

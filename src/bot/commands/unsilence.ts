@@ -1,6 +1,7 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { Silence } from '../../alertmanager/api.js';
 import { formatMatchers } from '../../alertmanager/matchers.js';
+import { COLORS } from '../../severity/severity.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
 import type { BotCommand } from './command.js';
@@ -29,7 +30,7 @@ export async function unsilenceReply(options: UnsilenceOptions, context: Silence
       {
         title: '🔔 Silence expired',
         url: silenceUrl(context.clients.alertmanagerUiUrl, silence.id),
-        color: 0xe67e22,
+        color: COLORS.warning,
         description: `${code(formatMatchers(silence.matchers))} is no longer silenced; matching alerts will notify again.`,
         fields: [
           { name: 'Silence ID', value: code(silence.id), inline: true },

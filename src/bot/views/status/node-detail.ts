@@ -2,6 +2,7 @@ import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
 import type { DiscordEmbedField } from '../../../discord/types.js';
 import type { InstantSample } from '../../../prometheus/client.js';
 import { formatDuration } from '../../../util/duration.js';
+import { COLORS } from '../../../severity/severity.js';
 import type { BotPrometheus } from '../../clients.js';
 import { code, formatBitRate, formatBytes, percentBar } from '../format.js';
 import type { BotReply, Choice } from '../../interactions/reply.js';
@@ -143,7 +144,7 @@ export function renderNode(node: NodeDetail, now: Date): BotReply {
       {
         title: truncate(`🖥️ ${node.nodename ?? node.instance}`, DISCORD_LIMITS.title),
         description: `${facts.filter(Boolean).join(' · ')}\n${codeBlock(rows)}`,
-        color: 0x3498db,
+        color: COLORS.info,
         fields,
         footer: { text: `CPU and network: ${CPU_WINDOW} average` },
         timestamp: now.toISOString(),
