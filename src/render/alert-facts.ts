@@ -44,17 +44,6 @@ export function firedForMs(alert: WebhookAlert): number | undefined {
   return Math.max(0, toMillis(alert.endsAt) - toMillis(alert.startsAt));
 }
 
-/** Discord renders <t:unix:style> in each reader's own time zone. */
-export function discordTime(ms: number, style: 'R' | 'f' | 't' = 'R'): string {
-  return `<t:${Math.floor(ms / 1000)}:${style}>`;
-}
-
-/** A link Discord will render, or nothing when the URL is empty or not http(s). */
-export function markdownLink(label: string, url: string | undefined): string | undefined {
-  if (!url || !/^https?:\/\//.test(url)) return undefined;
-  return `[${label}](${url})`;
-}
-
 /** Alertmanager's "new silence" page prefilled with matchers for these labels. */
 export function silenceUrl(externalUrl: string, labels: Record<string, string>): string | undefined {
   if (!/^https?:\/\//.test(externalUrl)) return undefined;

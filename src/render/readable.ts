@@ -1,3 +1,4 @@
+import { replaceTimestamps } from '../discord/markup.js';
 import type { DiscordMessage } from '../discord/types.js';
 import { COLORS } from '../severity/severity.js';
 
@@ -18,7 +19,7 @@ function indent(text: string): string {
 
 /** Discord shows <t:unix:style> in the reader's time zone; a terminal gets UTC. */
 function plainTimes(text: string): string {
-  return text.replace(/<t:(\d+):\w>/g, (_match, seconds: string) => new Date(Number(seconds) * 1000).toISOString().replace('.000Z', 'Z'));
+  return replaceTimestamps(text, (ms) => new Date(ms).toISOString().replace('.000Z', 'Z'));
 }
 
 /** A Discord message as plain text for a terminal: what preview mode prints instead of sending. */
