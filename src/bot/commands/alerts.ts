@@ -2,11 +2,11 @@ import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
+import { timestamp } from '../../discord/markup.js';
 import { COLORS, EMOJI, highestSeverity, type Severity, severityOf } from '../../severity/severity.js';
 import { type BotClients, describeError } from '../clients.js';
 import type { BotCommand } from './command.js';
 import { appendFittingFields } from '../views/embed-fit.js';
-import { discordTime } from '../views/format.js';
 import { type BotReply, problemReply } from '../interactions/reply.js';
 import { bySeverity, isNotifying } from '../views/firing.js';
 
@@ -56,7 +56,7 @@ function alertField(alert: AlertmanagerAlert): DiscordEmbedField {
   const { alertname = 'unnamed alert', instance, severity } = alert.labels;
   const summary = alert.annotations['summary'] ?? alert.annotations['description'] ?? '';
   const where = [instance, severity].filter(Boolean).join(' · ');
-  const lines = [`${where ? `${where} · ` : ''}since ${discordTime(alert.startsAt, 'R')}`, summary];
+  const lines = [`${where ? `${where} · ` : ''}since ${timestamp(alert.startsAt, 'R')}`, summary];
   return {
     name: truncate(`${EMOJI[severityOf(alert.labels)]} ${alertname}`, DISCORD_LIMITS.fieldName),
     value: truncate(lines.filter(Boolean).join('\n'), DISCORD_LIMITS.fieldValue),

@@ -1,11 +1,11 @@
 import type { AlertmanagerAlert } from '../../../alertmanager/api.js';
 import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../../discord/types.js';
+import { inlineCode } from '../../../discord/markup.js';
 import type { ScrapeTarget } from '../../../prometheus/client.js';
 import { COLORS as SEVERITY_COLORS, EMOJI, highestSeverity, severityOf } from '../../../severity/severity.js';
 import { type BotClients, describeError } from '../../clients.js';
 import { appendFittingFields } from '../embed-fit.js';
-import { code } from '../format.js';
 import type { BotReply } from '../../interactions/reply.js';
 import { bySeverity, isNotifying } from '../firing.js';
 import { type NodeSummary, nodeSummaryField, worstUsage } from './node-summary.js';
@@ -221,7 +221,7 @@ function targetsValue(jobs: readonly JobHealth[]): string {
 function alertsValue(firing: readonly AlertmanagerAlert[], muted: number): string {
   const lines = firing.slice(0, MAX_LISTED_ALERTS).map((alert) => {
     const { alertname = 'unnamed alert', instance } = alert.labels;
-    return `${EMOJI[severityOf(alert.labels)]} **${alertname}**${instance ? ` ${code(instance)}` : ''}`;
+    return `${EMOJI[severityOf(alert.labels)]} **${alertname}**${instance ? ` ${inlineCode(instance)}` : ''}`;
   });
   if (firing.length === 0) lines.push('✅ none firing');
   if (firing.length > MAX_LISTED_ALERTS) lines.push(`… and ${firing.length - MAX_LISTED_ALERTS} more (/alerts)`);
