@@ -3,7 +3,7 @@ import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../../discord/types.js';
 import { inlineCode } from '../../../discord/markup.js';
 import type { ScrapeTarget } from '../../../prometheus/client.js';
-import { COLORS as SEVERITY_COLORS, EMOJI, highestSeverity, severityOf } from '../../../severity/severity.js';
+import { COLORS, EMOJI, highestSeverity, severityOf } from '../../../severity/severity.js';
 import { type BotClients, describeError } from '../../clients.js';
 import { appendFittingFields } from '../embed-fit.js';
 import type { BotReply } from '../../interactions/reply.js';
@@ -136,7 +136,7 @@ async function gatherProxmox({ prometheus }: BotClients): Promise<ProxmoxCounts 
 const MAX_NODE_FIELDS = 15;
 const MAX_LISTED_ALERTS = 5;
 // A missing source is as much a reason to look as a warning.
-const COLORS = { ok: SEVERITY_COLORS.resolved, warning: SEVERITY_COLORS.warning, critical: SEVERITY_COLORS.critical, incomplete: SEVERITY_COLORS.warning } as const;
+const STATE_COLORS = { ok: COLORS.resolved, warning: COLORS.warning, critical: COLORS.critical, incomplete: COLORS.warning } as const;
 const TITLES = {
   ok: '🟢 Status: all good',
   warning: `${EMOJI.warning} Status: alerts firing`,
@@ -181,7 +181,7 @@ export function renderOverview(overview: StatusOverview, now: Date): BotReply {
   const embed: DiscordEmbed = {
     title: TITLES[state],
     description: truncate(description || 'Nothing to report.', DISCORD_LIMITS.description),
-    color: COLORS[state],
+    color: STATE_COLORS[state],
     fields,
     timestamp: now.toISOString(),
   };
@@ -192,7 +192,7 @@ export function renderOverview(overview: StatusOverview, now: Date): BotReply {
   return { embeds: [embed] };
 }
 
-type OverallState = keyof typeof COLORS;
+type OverallState = keyof typeof STATE_COLORS;
 
 /** Incomplete when a source is missing, else as bad as the worst down target or firing alert. */
 function overallState(overview: StatusOverview, targetsDown: number, firing: readonly AlertmanagerAlert[]): OverallState {
