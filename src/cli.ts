@@ -53,7 +53,7 @@ const COMMANDS: Record<string, Command> = {
 
   'register-commands': async (loaded) => {
     const logger = createLogger({ level: loaded.config.log.level, format: loaded.config.log.format, secrets: loaded.secrets });
-    const { registerCommands } = await import('./bot/register.js');
+    const { registerCommands } = await import('./bot/index.js');
     const names = await registerCommands({ config: loaded.config, logger });
     process.stdout.write(`registered ${names.length} commands in guild ${loaded.config.bot.guild_id ?? '?'}: ${names.map((name) => `/${name}`).join(', ')}\n`);
     return 0;

@@ -28,7 +28,7 @@ export interface BotOptions {
 export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupStack): Promise<BotParts | undefined> {
   const { loaded, logger, silenceTargets, metrics, clock } = options;
   if (!loaded.config.bot.enabled) return undefined;
-  const parts = await import('../bot/lazy.js');
+  const parts = await import('../bot/index.js');
   const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
   cleanup.defer('Discord bot', () => bot.stop());
   return {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withSilenceControls } from '../bot/message-controls.js';
+import { withSilenceControls } from '../bot/index.js';
 import { loadConfig } from '../config/load.js';
 import { MessageGoneError, type Destination } from '../delivery/destination.js';
 import { Retention } from '../delivery/retention.js';

@@ -3,11 +3,11 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
-import { type DispatchContext, handleInteraction, type InteractionOutcome } from './dispatch.js';
-import { commandRegistry } from './registry.js';
+import { type DispatchContext, handleInteraction, type InteractionOutcome } from './interactions/dispatch.js';
+import { commandRegistry } from './commands/registry.js';
 import { loggableError, scrubberFor } from './redact.js';
-import { DEFAULT_DEFER_AFTER_MS } from './respond.js';
-import type { SilenceButtonOptions } from './silence-buttons.js';
+import { DEFAULT_DEFER_AFTER_MS } from './interactions/respond.js';
+import type { SilenceButtonOptions } from './silences/silence-buttons.js';
 
 export interface StartBotOptions {
   config: Config;

@@ -1,13 +1,12 @@
-/** The bot's public surface: what main and the CLI call. */
+/**
+ * The bot's one entry point: everything amcord needs from it, and everything that needs
+ * discord.js. main and the CLI import this module only when they use the bot (discord.js alone
+ * adds some 35 MB to the process), so nothing else in amcord imports from inside src/bot.
+ */
+export { BotChannelDestination } from '../delivery/bot-channel-destination.js';
 export { startBot, type RunningBot, type StartBotOptions } from './client.js';
-export { registerCommands, type RegisterCommandsOptions } from './register.js';
-export {
-  MAX_SILENCE_REF_LENGTH,
-  silenceButtons,
-  silencedLine,
-  silenceLinkRow,
-  type ButtonSilence,
-  type SilenceButtonOptions,
-  type SilenceTargetResolver,
-} from './silence-buttons.js';
-export { COMMANDS } from './registry.js';
+export { registerCommands, type RegisterCommandsOptions } from './commands/register.js';
+export { COMMANDS } from './commands/registry.js';
+export { withSilenceControls } from './silences/message-controls.js';
+export type { ButtonSilence, SilenceButtonOptions, SilenceTargetResolver } from './silences/silence-buttons.js';
+export { startConfiguredBot } from './start-configured.js';

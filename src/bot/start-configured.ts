@@ -4,7 +4,7 @@ import type { SilenceTargets } from '../delivery/silence-targets.js';
 import type { Logger } from '../log/logger.js';
 import { PrometheusClient } from '../prometheus/client.js';
 import { startBot, type RunningBot } from './client.js';
-import { registerCommands } from './register.js';
+import { registerCommands } from './commands/register.js';
 
 /**
  * The bot as the configuration describes it: clients for Alertmanager and Prometheus, silence

@@ -1,7 +1,7 @@
 import { NO_PINGS } from '../discord/mentions.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
-import { severityOf } from '../render/alert-facts.js';
+import { severityOf } from '../severity/severity.js';
 import { notificationPayload } from '../render/notification-payload.js';
 import { notificationReason, renderPayload } from '../render/render.js';
 import type { RenderSettings } from '../render/settings.js';

@@ -1,11 +1,13 @@
+import { replaceTimestamps } from '../discord/markup.js';
 import type { DiscordMessage } from '../discord/types.js';
+import { COLORS } from '../severity/severity.js';
 
 const COLOR_NAMES: Record<number, string> = {
-  0xe74c3c: 'red',
-  0xf39c12: 'orange',
-  0x3498db: 'blue',
-  0x2ecc71: 'green',
-  0x95a5a6: 'grey',
+  [COLORS.critical]: 'red',
+  [COLORS.warning]: 'orange',
+  [COLORS.info]: 'blue',
+  [COLORS.resolved]: 'green',
+  [COLORS.none]: 'grey',
 };
 
 function indent(text: string): string {
@@ -17,7 +19,7 @@ function indent(text: string): string {
 
 /** Discord shows <t:unix:style> in the reader's time zone; a terminal gets UTC. */
 function plainTimes(text: string): string {
-  return text.replace(/<t:(\d+):\w>/g, (_match, seconds: string) => new Date(Number(seconds) * 1000).toISOString().replace('.000Z', 'Z'));
+  return replaceTimestamps(text, (ms) => new Date(ms).toISOString().replace('.000Z', 'Z'));
 }
 
 /** A Discord message as plain text for a terminal: what preview mode prints instead of sending. */

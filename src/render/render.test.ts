@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebhookAlert, WebhookPayload } from '../alertmanager/webhook.js';
 import { limitViolations } from '../discord/limits.js';
 import { capturedPayloads, makeAlert, makePayload, manyAlerts } from '../../test/support/payloads.js';
-import { COLORS } from './alert-facts.js';
+import { COLORS } from '../severity/severity.js';
 import { readableMessage } from './readable.js';
 import { builtinTemplates, renderPayload, type RenderOptions } from './render.js';
 import { NOTIFICATION_REASONS } from './templates/context.js';

@@ -6,8 +6,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertmanagerClient } from '../../src/alertmanager/api.js';
 import type { Matcher } from '../../src/alertmanager/matchers.js';
-import { registerCommands } from '../../src/bot/register.js';
-import { silenceButtons, startBot, type RunningBot } from '../../src/bot/index.js';
+import { registerCommands, startBot, type RunningBot } from '../../src/bot/index.js';
+import { silenceButtons } from '../../src/bot/silences/silence-buttons.js';
 import { limitViolations } from '../../src/discord/limits.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Logger } from '../../src/log/logger.js';

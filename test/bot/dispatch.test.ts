@@ -5,11 +5,11 @@
 import { Client, Events, GatewayIntentBits, SlashCommandBuilder } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Matcher } from '../../src/alertmanager/matchers.js';
-import type { BotCommand } from '../../src/bot/command.js';
-import { type DispatchContext, handleInteraction } from '../../src/bot/dispatch.js';
-import type { BotPermissions } from '../../src/bot/permissions.js';
-import type { BotReply } from '../../src/bot/reply.js';
-import { silenceButtons } from '../../src/bot/silence-buttons.js';
+import type { BotCommand } from '../../src/bot/commands/command.js';
+import { type DispatchContext, handleInteraction } from '../../src/bot/interactions/dispatch.js';
+import type { BotPermissions } from '../../src/bot/interactions/permissions.js';
+import type { BotReply } from '../../src/bot/interactions/reply.js';
+import { silenceButtons } from '../../src/bot/silences/silence-buttons.js';
 import { attachFakeGateway, type FakeGateway, type FakeUser } from '../support/fake-discord-gateway.js';
 import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
 import { fakeClients, NOW } from './fakes.js';

@@ -1,7 +1,7 @@
 /** In-memory stand-ins for the Alertmanager and Prometheus clients, for the bot's unit tests. */
 import type { AlertmanagerAlert, GetAlertsOptions, NewSilence, Silence } from '../../src/alertmanager/api.js';
 import { type Matcher, matches, parseMatchers } from '../../src/alertmanager/matchers.js';
-import type { Actor } from '../../src/bot/actor.js';
+import type { Actor } from '../../src/bot/interactions/actor.js';
 import type { BotAlertmanager, BotClients, BotPrometheus } from '../../src/bot/clients.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { InstantQueryResult, InstantSample, ScrapeTarget } from '../../src/prometheus/client.js';

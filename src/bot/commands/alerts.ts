@@ -2,14 +2,15 @@ import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
+import { timestamp } from '../../discord/markup.js';
+import { COLORS, EMOJI, highestSeverity, type Severity, severityOf } from '../../severity/severity.js';
 import { type BotClients, describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { appendFittingFields } from '../embed-fit.js';
-import { discordTime } from '../format.js';
-import { type BotReply, problemReply } from '../reply.js';
-import { bySeverity, isNotifying, severityEmoji, severityRank } from '../severity.js';
+import type { BotCommand } from './command.js';
+import { appendFittingFields } from '../views/embed-fit.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
+import { bySeverity, isNotifying } from '../views/firing.js';
 
-export const SEVERITY_FILTERS = ['critical', 'warning', 'info'] as const;
+export const SEVERITY_FILTERS = ['critical', 'warning', 'info'] as const satisfies readonly Severity[];
 export type SeverityFilter = (typeof SEVERITY_FILTERS)[number] | 'all';
 
 export interface AlertsOptions {
@@ -27,19 +28,21 @@ export async function alertsReply(options: AlertsOptions, clients: BotClients, n
     return problemReply(`Could not list alerts. ${describeError(error)}`);
   }
   const severity = options.severity ?? 'all';
-  const wanted = (alert: AlertmanagerAlert): boolean => severity === 'all' || severityRank(alert.labels['severity']) === severityRank(severity);
+  // The level the channel shows the alert at, whatever the label spells it (`high` is critical).
+  const wanted = (alert: AlertmanagerAlert): boolean => severity === 'all' || severityOf(alert.labels) === severity;
   const firing = alerts.filter((alert) => isNotifying(alert) && wanted(alert)).sort(bySeverity);
   const muted = alerts.filter((alert) => alert.status.state === 'suppressed' && wanted(alert)).length;
   const mutedNote = muted > 0 ? `${muted} more ${muted === 1 ? 'is' : 'are'} silenced or inhibited.` : '';
   const scope = severity === 'all' ? '' : ` (${severity})`;
 
   if (firing.length === 0) {
-    return { embeds: [{ title: `✅ No alerts firing${scope}`, description: mutedNote || undefined, color: 0x2ecc71, timestamp: now.toISOString() }] };
+    return { embeds: [{ title: `${EMOJI.resolved} No alerts firing${scope}`, description: mutedNote || undefined, color: COLORS.resolved, timestamp: now.toISOString() }] };
   }
+  const highest = highestSeverity(firing);
   const embed: DiscordEmbed = {
-    title: `${severityEmoji(firing[0]?.labels['severity'])} ${firing.length} alert${firing.length === 1 ? '' : 's'} firing${scope}`,
+    title: `${EMOJI[highest]} ${firing.length} alert${firing.length === 1 ? '' : 's'} firing${scope}`,
     url: `${clients.alertmanagerUiUrl.replace(/\/+$/, '')}/#/alerts`,
-    color: severityRank(firing[0]?.labels['severity']) === 0 ? 0xe74c3c : 0xf1c40f,
+    color: COLORS[highest],
     timestamp: now.toISOString(),
   };
   const shown = appendFittingFields(embed, firing.map(alertField), MAX_LISTED);
@@ -53,9 +56,9 @@ function alertField(alert: AlertmanagerAlert): DiscordEmbedField {
   const { alertname = 'unnamed alert', instance, severity } = alert.labels;
   const summary = alert.annotations['summary'] ?? alert.annotations['description'] ?? '';
   const where = [instance, severity].filter(Boolean).join(' · ');
-  const lines = [`${where ? `${where} · ` : ''}since ${discordTime(alert.startsAt, 'R')}`, summary];
+  const lines = [`${where ? `${where} · ` : ''}since ${timestamp(alert.startsAt, 'R')}`, summary];
   return {
-    name: truncate(`${severityEmoji(severity)} ${alertname}`, DISCORD_LIMITS.fieldName),
+    name: truncate(`${EMOJI[severityOf(alert.labels)]} ${alertname}`, DISCORD_LIMITS.fieldName),
     value: truncate(lines.filter(Boolean).join('\n'), DISCORD_LIMITS.fieldValue),
   };
 }

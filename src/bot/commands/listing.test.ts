@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ALICE, fakeClients, firingAlert, NOW, silentLogger, UI_URL } from '../../../test/bot/fakes.js';
+import { makeAlert, makePayload } from '../../../test/support/payloads.js';
 import { limitViolations } from '../../discord/limits.js';
+import { renderPayload } from '../../render/render.js';
 import { alertsReply } from './alerts.js';
 import { silencesReply } from './silences.js';
 import { unsilenceChoices, unsilenceReply } from './unsilence.js';
@@ -33,7 +35,9 @@ describe('/silences', () => {
     expect(embed?.fields?.[0]?.value).toBe(
       `until <t:1777640400:f> (<t:1777640400:R>) · by alice (Discord 5)\n“maintenance”\n[${sooner}](${UI_URL}/#/silences/${sooner})`,
     );
-    expect(later).toBeTruthy();
+    expect(embed?.fields?.[1]?.value).toBe(
+      `until <t:1777654800:f> (<t:1777654800:R>) · by bob (Discord 1)\n“maintenance”\n[${later}](${UI_URL}/#/silences/${later})`,
+    );
   });
 
   it('stays within limits with many silences and says when there are none', async () => {
@@ -85,16 +89,29 @@ describe('/alerts', () => {
     expect(embed?.title).toBe('🔴 2 alerts firing');
     expect(embed?.fields).toEqual([
       { name: '🔴 HostDown', value: 'gw1 · critical · since <t:1777636200:R>' },
-      { name: '🟡 DiskFull', value: 'nas · warning · since <t:1777636200:R>\nDisk / at 91%' },
+      { name: '🟠 DiskFull', value: 'nas · warning · since <t:1777636200:R>\nDisk / at 91%' },
     ]);
     expect(embed?.footer?.text).toBe('1 more is silenced or inhibited.');
   });
 
   it('filters by severity', async () => {
     const embed = (await alertsReply({ severity: 'warning' }, clients, NOW)).embeds?.[0];
-    expect(embed?.title).toBe('🟡 1 alert firing (warning)');
+    expect(embed?.title).toBe('🟠 1 alert firing (warning)');
     const none = (await alertsReply({ severity: 'info' }, clients, NOW)).embeds?.[0];
     expect(none?.title).toBe('✅ No alerts firing (info)');
+  });
+
+  it('counts an alert labelled severity=high as critical, marked and coloured as in the channel', async () => {
+    const labels = { alertname: 'ApiErrors', instance: 'api-1', severity: 'high' };
+    clients.alertmanager.alerts = [firingAlert(labels)];
+    const channel = renderPayload(makePayload([makeAlert({ labels })]))[0]?.message.embeds?.[0];
+    const channelMark = channel?.title?.split(' ')[0];
+    expect(channel?.title).toContain('(critical)');
+
+    const embed = (await alertsReply({ severity: 'critical' }, clients, NOW)).embeds?.[0];
+    expect(embed?.title).toBe(`${channelMark} 1 alert firing (critical)`);
+    expect(embed?.color).toBe(channel?.color);
+    expect(embed?.fields?.map((field) => field.name)).toEqual([`${channelMark} ApiErrors`]);
   });
 
   it('stays within limits with many long alerts', async () => {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AlertmanagerError } from '../../alertmanager/api.js';
 import { ALICE, fakeClients, firingAlert, NOW, silentLogger, UI_URL } from '../../../test/bot/fakes.js';
-import { MAX_CHOICES } from '../reply.js';
-import type { SilenceActionContext } from '../silencing.js';
+import { MAX_CHOICES } from '../interactions/reply.js';
+import type { SilenceActionContext } from '../silences/silencing.js';
 import { buildSilence, silenceChoices, silenceReply } from './silence.js';
 
 let clients: ReturnType<typeof fakeClients>;

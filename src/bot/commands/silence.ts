@@ -2,13 +2,14 @@ import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { AlertmanagerAlert } from '../../alertmanager/api.js';
 import { formatMatchers, type Matcher, MatcherParseError, parseMatchers } from '../../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
+import { inlineCode, maskedLink, timestamp, userMention } from '../../discord/markup.js';
+import { COLORS } from '../../severity/severity.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { code, discordTime } from '../format.js';
-import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../reply.js';
-import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from '../silencing.js';
+import type { BotCommand } from './command.js';
+import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../interactions/reply.js';
+import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from '../silences/silencing.js';
 
 export interface SilenceOptions {
   alertname?: string;
@@ -73,16 +74,16 @@ export async function silenceReply(options: SilenceOptions, context: SilenceActi
       {
         title: '🔕 Silence created',
         url: created.link,
-        color: 0x95a5a6,
+        color: COLORS.none,
         description: truncate(
-          `Silenced ${code(formatMatchers(matchers))} for **${formatDuration(durationMs)}**, ` +
-            `until ${discordTime(created.endsAt)} (${discordTime(created.endsAt, 'R')}).\n${describeMuted(muted)}`,
+          `Silenced ${inlineCode(formatMatchers(matchers))} for **${formatDuration(durationMs)}**, ` +
+            `until ${timestamp(created.endsAt, 'f')} (${timestamp(created.endsAt, 'R')}).\n${describeMuted(muted)}`,
           DISCORD_LIMITS.description,
         ),
         fields: [
-          { name: 'Silence ID', value: code(created.id), inline: true },
-          { name: 'Created by', value: `<@${context.actor.id}>`, inline: true },
-          { name: 'Alertmanager', value: `[Open the silence](${created.link})`, inline: true },
+          { name: 'Silence ID', value: inlineCode(created.id), inline: true },
+          { name: 'Created by', value: userMention(context.actor.id), inline: true },
+          { name: 'Alertmanager', value: maskedLink('Open the silence', created.link) ?? created.link, inline: true },
         ],
       },
     ],

@@ -3,12 +3,13 @@ import type { Silence } from '../../alertmanager/api.js';
 import { formatMatchers } from '../../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
 import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
+import { inlineCode, maskedLink, timestamp } from '../../discord/markup.js';
+import { COLORS } from '../../severity/severity.js';
 import { type BotClients, describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { appendFittingFields } from '../embed-fit.js';
-import { discordTime } from '../format.js';
-import { type BotReply, problemReply } from '../reply.js';
-import { currentSilences, silenceUrl } from '../silencing.js';
+import type { BotCommand } from './command.js';
+import { appendFittingFields } from '../views/embed-fit.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
+import { currentSilences, silenceUrl } from '../silences/silencing.js';
 
 const MAX_LISTED = 15;
 
@@ -20,12 +21,12 @@ export async function silencesReply(clients: BotClients, now: Date): Promise<Bot
   } catch (error) {
     return problemReply(`Could not list silences. ${describeError(error)}`);
   }
-  if (silences.length === 0) return { embeds: [{ title: '🔕 Silences', description: 'No active silences.', color: 0x2ecc71 }] };
+  if (silences.length === 0) return { embeds: [{ title: '🔕 Silences', description: 'No active silences.', color: COLORS.resolved }] };
 
   const embed: DiscordEmbed = {
     title: `🔕 Silences (${silences.length})`,
     url: `${clients.alertmanagerUiUrl.replace(/\/+$/, '')}/#/silences`,
-    color: 0x95a5a6,
+    color: COLORS.none,
   };
   const shown = appendFittingFields(embed, silences.map((silence) => silenceField(silence, clients.alertmanagerUiUrl, now)), MAX_LISTED);
   if (shown < silences.length) embed.footer = { text: `and ${silences.length - shown} more: see Alertmanager` };
@@ -35,12 +36,12 @@ export async function silencesReply(clients: BotClients, now: Date): Promise<Bot
 function silenceField(silence: Silence, uiUrl: string, now: Date): DiscordEmbedField {
   const pending = silence.status.state === 'pending' || silence.startsAt > now;
   const when = pending
-    ? `starts ${discordTime(silence.startsAt, 'R')}, ends ${discordTime(silence.endsAt)}`
-    : `until ${discordTime(silence.endsAt)} (${discordTime(silence.endsAt, 'R')})`;
+    ? `starts ${timestamp(silence.startsAt, 'R')}, ends ${timestamp(silence.endsAt, 'f')}`
+    : `until ${timestamp(silence.endsAt, 'f')} (${timestamp(silence.endsAt, 'R')})`;
   const lines = [
     `${when} · by ${silence.createdBy}`,
     silence.comment ? `“${truncate(silence.comment, 300)}”` : '',
-    `[${silence.id}](${silenceUrl(uiUrl, silence.id)})`,
+    maskedLink(silence.id, silenceUrl(uiUrl, silence.id)) ?? inlineCode(silence.id),
   ];
   return {
     name: truncate(formatMatchers(silence.matchers), DISCORD_LIMITS.fieldName),

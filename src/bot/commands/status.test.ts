@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeClients, firingAlert, NOW, sample, target } from '../../../test/bot/fakes.js';
 import { limitViolations } from '../../discord/limits.js';
 import type { DiscordEmbed } from '../../discord/types.js';
-import { nodeChoices } from '../status/node-detail.js';
-import { nodeQueries, OVERVIEW_QUERIES } from '../status/queries.js';
+import { COLORS } from '../../severity/severity.js';
+import { nodeChoices } from '../views/status/node-detail.js';
+import { nodeQueries, OVERVIEW_QUERIES } from '../views/status/queries.js';
 import { statusReply } from './status.js';
 
 let clients: ReturnType<typeof fakeClients>;
@@ -43,9 +44,21 @@ describe('/status overview', () => {
     expect(embed?.description).toBe('**2** nodes · **2/3** targets up · **2** alerts firing');
     expect(embed?.fields?.map((field) => field.name)).toEqual(['Targets', 'Alerts', '🖥️ nas · `nas:9100`', '🖥️ gw1 · `gw1:9100`']);
     expect(embed?.fields?.[0]?.value).toBe('❌ blackbox 0/1 · down: https://example.org\n✅ node 2/2');
-    expect(embed?.fields?.[1]?.value).toBe('🔴 **SiteDown** `https://example.org`\n🟡 **DiskAlmostFull** `nas:9100`\n🔕 1 silenced or inhibited');
+    expect(embed?.fields?.[1]?.value).toBe('🔴 **SiteDown** `https://example.org`\n🟠 **DiskAlmostFull** `nas:9100`\n🔕 1 silenced or inhibited');
     expect(embed?.fields?.[3]?.value).toBe('```\nCPU  ▰▱▱▱▱▱▱▱▱▱ 12%\nMEM  ▰▰▰▰▰▱▱▱▱▱ 52%\nDISK ▰▰▰▰▰▰▰▱▱▱ 72% /var\n```');
     expect(embed?.timestamp).toBe(NOW.toISOString());
+  });
+
+  it('ranks alerts as the channel does: severity=high is critical, and the status says so', async () => {
+    clients.prometheus.scrapeTargets = [target('node', 'gw1:9100'), target('node', 'nas:9100')];
+    clients.alertmanager.alerts = [
+      firingAlert({ alertname: 'DiskAlmostFull', instance: 'nas:9100', severity: 'warning' }),
+      firingAlert({ alertname: 'ApiErrors', instance: 'api-1', severity: 'high' }),
+    ];
+    const embed = (await statusReply({}, clients, NOW)).embeds?.[0];
+    expect(embed?.title).toBe('🔴 Status: needs attention');
+    expect(embed?.color).toBe(COLORS.critical);
+    expect(embed?.fields?.[1]?.value).toBe('🔴 **ApiErrors** `api-1`\n🟠 **DiskAlmostFull** `nas:9100`');
   });
 
   it('shows pods and Proxmox guests only when their metrics exist', async () => {

@@ -1,10 +1,10 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import { inlineCode } from '../../discord/markup.js';
 import { type BotClients, describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { code } from '../format.js';
-import { type BotReply, problemReply } from '../reply.js';
-import { gatherNode, nodeChoices, renderNode } from '../status/node-detail.js';
-import { gatherOverview, renderOverview } from '../status/overview.js';
+import type { BotCommand } from './command.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
+import { gatherNode, nodeChoices, renderNode } from '../views/status/node-detail.js';
+import { gatherOverview, renderOverview } from '../views/status/overview.js';
 
 export interface StatusOptions {
   /** A node_exporter `instance`; without it the whole dashboard. */
@@ -18,11 +18,11 @@ export async function statusReply(options: StatusOptions, clients: BotClients, n
   try {
     const node = await gatherNode(clients.prometheus, instance);
     if (node === undefined) {
-      return problemReply(`Prometheus has no node_exporter metrics for ${code(instance)}. Pick a node from the suggestions, or run /status to see them all.`);
+      return problemReply(`Prometheus has no node_exporter metrics for ${inlineCode(instance)}. Pick a node from the suggestions, or run /status to see them all.`);
     }
     return renderNode(node, now);
   } catch (error) {
-    return problemReply(`Could not show ${code(instance)}. ${describeError(error)}`);
+    return problemReply(`Could not show ${inlineCode(instance)}. ${describeError(error)}`);
   }
 }
 

@@ -1,12 +1,13 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import type { Silence } from '../../alertmanager/api.js';
 import { formatMatchers } from '../../alertmanager/matchers.js';
+import { COLORS } from '../../severity/severity.js';
+import { inlineCode, userMention } from '../../discord/markup.js';
 import type { BotAlertmanager } from '../clients.js';
 import { describeError } from '../clients.js';
-import type { BotCommand } from '../command.js';
-import { code } from '../format.js';
-import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../reply.js';
-import { currentSilences, expireSilenceAs, type SilenceActionContext, silenceUrl } from '../silencing.js';
+import type { BotCommand } from './command.js';
+import { type BotReply, type Choice, matchesTyped, problemReply, toChoices } from '../interactions/reply.js';
+import { currentSilences, expireSilenceAs, type SilenceActionContext, silenceUrl } from '../silences/silencing.js';
 
 export interface UnsilenceOptions {
   id: string;
@@ -18,8 +19,8 @@ export async function unsilenceReply(options: UnsilenceOptions, context: Silence
   let silence: Silence | undefined;
   try {
     silence = (await context.clients.alertmanager.getSilences()).find((candidate) => candidate.id === id);
-    if (silence === undefined) return problemReply(`There is no silence with the id ${code(id)}. /silences lists the active ones.`);
-    if (silence.status.state === 'expired') return problemReply(`The silence ${code(id)} has already expired.`);
+    if (silence === undefined) return problemReply(`There is no silence with the id ${inlineCode(id)}. /silences lists the active ones.`);
+    if (silence.status.state === 'expired') return problemReply(`The silence ${inlineCode(id)} has already expired.`);
     await expireSilenceAs(context, silence);
   } catch (error) {
     return problemReply(`The silence was not expired. ${describeError(error)}`);
@@ -29,12 +30,12 @@ export async function unsilenceReply(options: UnsilenceOptions, context: Silence
       {
         title: '🔔 Silence expired',
         url: silenceUrl(context.clients.alertmanagerUiUrl, silence.id),
-        color: 0xe67e22,
-        description: `${code(formatMatchers(silence.matchers))} is no longer silenced; matching alerts will notify again.`,
+        color: COLORS.warning,
+        description: `${inlineCode(formatMatchers(silence.matchers))} is no longer silenced; matching alerts will notify again.`,
         fields: [
-          { name: 'Silence ID', value: code(silence.id), inline: true },
+          { name: 'Silence ID', value: inlineCode(silence.id), inline: true },
           { name: 'Created by', value: silence.createdBy || 'unknown', inline: true },
-          { name: 'Expired by', value: `<@${context.actor.id}>`, inline: true },
+          { name: 'Expired by', value: userMention(context.actor.id), inline: true },
         ],
       },
     ],

@@ -1,18 +1,6 @@
 import { isUnset, toMillis, type WebhookAlert, type WebhookPayload } from '../../alertmanager/webhook.js';
-import {
-  COLORS,
-  EMOJI,
-  SEVERITY_RANK,
-  distinctLabels,
-  firedForMs,
-  groupName,
-  headlineOf,
-  highestOf,
-  severityOf,
-  silenceUrl,
-  subjectOf,
-  type Severity,
-} from '../alert-facts.js';
+import { COLORS, EMOJI, SEVERITY_RANK, highestOf, severityOf, type Severity } from '../../severity/severity.js';
+import { distinctLabels, firedForMs, groupName, headlineOf, silenceUrl, subjectOf } from '../alert-facts.js';
 import type { AlertSelection } from './schema.js';
 
 /**

@@ -1,6 +1,7 @@
 import type { WebhookAlert, WebhookPayload } from '../../alertmanager/webhook.js';
 import type { MessageDraft } from '../../discord/fit.js';
-import { COLORS, EMOJI, groupName, headlineOf, highestSeverity, severityOf, subjectOf } from '../alert-facts.js';
+import { COLORS, EMOJI, highestSeverity, severityOf } from '../../severity/severity.js';
+import { groupName, headlineOf, subjectOf } from '../alert-facts.js';
 import type { TemplateRenderOptions } from './draft.js';
 
 /**

@@ -1,12 +1,11 @@
 import type { Liquid } from 'liquidjs';
+import { isTimestampStyle, maskedLink, timestamp } from '../../discord/markup.js';
 import { formatDuration } from '../../util/duration.js';
 
 /**
  * amcord's own Liquid filters. Each one accepts anything and never throws: a template is
  * checked at load, and what an alert carries at runtime must not break a notification.
  */
-
-const DISCORD_TIME_STYLES = new Set(['t', 'T', 'd', 'D', 'f', 'F', 'R']);
 
 /** Epoch milliseconds from a number (ms), a numeric string, an RFC 3339 text or a Date. */
 export function toEpochMs(value: unknown): number | undefined {
@@ -40,8 +39,7 @@ function asText(value: unknown): string {
 function discordTime(value: unknown, style: unknown = 'R'): string {
   const ms = toEpochMs(value);
   if (ms === undefined) return '';
-  const kind = typeof style === 'string' && DISCORD_TIME_STYLES.has(style) ? style : 'R';
-  return `<t:${Math.floor(ms / 1000)}:${kind}>`;
+  return timestamp(ms, isTimestampStyle(style) ? style : 'R');
 }
 
 /** Milliseconds as a person reads them: "1h 5m". */
@@ -76,10 +74,7 @@ export function truncateSafe(value: unknown, max: unknown = 256): string {
 
 /** `[label](url)` for an http(s) URL, nothing for anything else. */
 function link(url: unknown, label: unknown = 'link'): string {
-  const target = asText(url).trim();
-  if (!/^https?:\/\/\S+$/i.test(target)) return '';
-  const text = asText(label).replace(/[[\]]/g, '\\$&') || 'link';
-  return `[${text}](${target.replace(/\(/g, '%28').replace(/\)/g, '%29')})`;
+  return maskedLink(asText(label) || 'link', asText(url)) ?? '';
 }
 
 /** The text's non-blank lines, trimmed and joined by `separator`. */

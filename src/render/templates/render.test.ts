@@ -7,7 +7,7 @@ import type { FittedMessage } from '../../discord/fit.js';
 import { limitViolations } from '../../discord/limits.js';
 import type { DiscordMessage } from '../../discord/types.js';
 import { makeAlert, makePayload, manyAlerts } from '../../../test/support/payloads.js';
-import { COLORS } from '../alert-facts.js';
+import { COLORS } from '../../severity/severity.js';
 import { notificationReason } from '../notification-payload.js';
 import { liquid } from './liquid.js';
 import { loadTemplates, templateNamed, type TemplateSet } from './load.js';

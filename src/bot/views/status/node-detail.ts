@@ -1,11 +1,13 @@
-import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
-import type { DiscordEmbedField } from '../../discord/types.js';
-import type { InstantSample } from '../../prometheus/client.js';
-import { formatDuration } from '../../util/duration.js';
-import type { BotPrometheus } from '../clients.js';
-import { code, formatBitRate, formatBytes, percentBar } from '../format.js';
-import type { BotReply, Choice } from '../reply.js';
-import { matchesTyped, toChoices } from '../reply.js';
+import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
+import type { DiscordEmbedField } from '../../../discord/types.js';
+import { codeBlock, inlineCode } from '../../../discord/markup.js';
+import type { InstantSample } from '../../../prometheus/client.js';
+import { formatDuration } from '../../../util/duration.js';
+import { COLORS } from '../../../severity/severity.js';
+import type { BotPrometheus } from '../../clients.js';
+import { formatBitRate, formatBytes, percentBar } from '../format.js';
+import type { BotReply, Choice } from '../../interactions/reply.js';
+import { matchesTyped, toChoices } from '../../interactions/reply.js';
 import { CPU_WINDOW, nodeQueries, OVERVIEW_QUERIES, vector } from './queries.js';
 
 /** `/status node:<instance>`: one node in detail, from node_exporter metrics. */
@@ -129,39 +131,27 @@ export function renderNode(node: NodeDetail, now: Date): BotReply {
     const lines = node.filesystems
       .slice(0, MAX_FILESYSTEMS)
       .map((fs) => `${percentBar(usedPercent(fs))}  ${truncate(fs.mountpoint, 40)}  ${formatBytes(fs.sizeBytes - fs.availableBytes)} / ${formatBytes(fs.sizeBytes)}`);
-    fields.push({ name: 'Filesystems', value: codeBlock(lines) });
+    fields.push({ name: 'Filesystems', value: codeBlock(lines, DISCORD_LIMITS.fieldValue) });
   }
   if (node.network.length > 0) {
     const lines = node.network
       .slice(0, MAX_INTERFACES)
       .map((rate) => `${truncate(rate.device, 16)}  ↓ ${formatBitRate(rate.receiveBytesPerSecond)}  ↑ ${formatBitRate(rate.transmitBytesPerSecond)}`);
-    fields.push({ name: `Network (${CPU_WINDOW} average)`, value: codeBlock(lines) });
+    fields.push({ name: `Network (${CPU_WINDOW} average)`, value: codeBlock(lines, DISCORD_LIMITS.fieldValue) });
   }
-  const facts = [code(node.instance), node.kernel, node.uptimeSeconds === undefined ? undefined : `up ${formatDuration(node.uptimeSeconds * 1000)}`];
+  const facts = [inlineCode(node.instance), node.kernel, node.uptimeSeconds === undefined ? undefined : `up ${formatDuration(node.uptimeSeconds * 1000)}`];
   return {
     embeds: [
       {
         title: truncate(`🖥️ ${node.nodename ?? node.instance}`, DISCORD_LIMITS.title),
-        description: `${facts.filter(Boolean).join(' · ')}\n${codeBlock(rows)}`,
-        color: 0x3498db,
+        description: `${facts.filter(Boolean).join(' · ')}\n${codeBlock(rows, DISCORD_LIMITS.fieldValue)}`,
+        color: COLORS.info,
         fields,
         footer: { text: `CPU and network: ${CPU_WINDOW} average` },
         timestamp: now.toISOString(),
       },
     ],
   };
-}
-
-/** Whole lines are dropped to fit, so the block always closes. */
-function codeBlock(lines: readonly string[]): string {
-  const kept: string[] = [];
-  let length = 8;
-  for (const line of lines) {
-    if (length + line.length + 1 > DISCORD_LIMITS.fieldValue) break;
-    kept.push(line);
-    length += line.length + 1;
-  }
-  return `\`\`\`\n${kept.join('\n')}\n\`\`\``;
 }
 
 /** node_exporter instances for autocomplete: "nodename · instance", narrowed by the typed text. */

@@ -1,5 +1,5 @@
-import type { InstantSample } from '../../prometheus/client.js';
-import type { BotPrometheus } from '../clients.js';
+import type { InstantSample } from '../../../prometheus/client.js';
+import type { BotPrometheus } from '../../clients.js';
 
 /**
  * The PromQL behind /status. node_exporter metric names as of 1.x; kube-state-metrics and

@@ -1,8 +1,8 @@
 import { REST, Routes } from 'discord.js';
-import type { Config } from '../config/schema.js';
-import type { Logger } from '../log/logger.js';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../log/logger.js';
 import type { BotCommand } from './command.js';
-import { scrubberFor } from './redact.js';
+import { scrubberFor } from '../redact.js';
 import { COMMANDS } from './registry.js';
 
 export interface RegisterCommandsOptions {

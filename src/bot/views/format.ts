@@ -1,4 +1,4 @@
-/** Small text renderings shared by the commands: bars, sizes, rates, Discord timestamps. */
+/** Small text renderings shared by the commands: bars, sizes, rates. Discord markup is in discord/markup.ts. */
 
 const FILLED = '▰';
 const EMPTY = '▱';
@@ -42,14 +42,4 @@ export function formatBitRate(bytesPerSecond: number): string {
     unit += 1;
   }
   return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${BIT_UNITS[unit] ?? ''}`;
-}
-
-/** Discord renders `<t:…>` in each reader's own time zone. */
-export function discordTime(date: Date, style: 'f' | 'R' | 't' = 'f'): string {
-  return `<t:${Math.floor(date.getTime() / 1000)}:${style}>`;
-}
-
-/** Code spans break on backticks; there is no escape inside them, so they are replaced. */
-export function code(text: string): string {
-  return `\`${text.replace(/`/g, 'ˋ')}\``;
 }

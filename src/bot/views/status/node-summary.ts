@@ -1,6 +1,7 @@
-import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
-import type { DiscordEmbedField } from '../../discord/types.js';
-import { code, percentBar } from '../format.js';
+import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
+import type { DiscordEmbedField } from '../../../discord/types.js';
+import { codeBlock, inlineCode } from '../../../discord/markup.js';
+import { percentBar } from '../format.js';
 
 /** One node's line in the /status dashboard. */
 export interface NodeSummary {
@@ -23,9 +24,9 @@ export function nodeSummaryField(node: NodeSummary): DiscordEmbedField {
     `MEM  ${percentBar(node.memoryPercent)}`,
     `DISK ${percentBar(disk?.percent)}${disk ? ` ${truncate(disk.mountpoint, 40)}` : ''}`,
   ];
-  const name = node.nodename && node.nodename !== node.instance ? `🖥️ ${node.nodename} · ${code(node.instance)}` : `🖥️ ${code(node.instance)}`;
+  const name = node.nodename && node.nodename !== node.instance ? `🖥️ ${node.nodename} · ${inlineCode(node.instance)}` : `🖥️ ${inlineCode(node.instance)}`;
   return {
     name: truncate(name, DISCORD_LIMITS.fieldName),
-    value: truncate(`\`\`\`\n${rows.join('\n')}\n\`\`\``, DISCORD_LIMITS.fieldValue),
+    value: codeBlock(rows, DISCORD_LIMITS.fieldValue),
   };
 }

@@ -1,5 +1,5 @@
-import { DISCORD_LIMITS, embedLength } from '../discord/limits.js';
-import type { DiscordEmbed, DiscordEmbedField } from '../discord/types.js';
+import { DISCORD_LIMITS, embedLength } from '../../discord/limits.js';
+import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
 
 /** Room kept for a footer set afterwards, such as "and 12 more". */
 const FOOTER_RESERVE = 150;

@@ -1,7 +1,7 @@
-import type { DiscordMessage } from '../discord/types.js';
-import { DISCORD_LIMITS, truncate } from '../discord/limits.js';
-import type { Notification } from '../engine/notification.js';
-import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { DiscordMessage } from '../../discord/types.js';
+import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
+import type { Notification } from '../../engine/notification.js';
+import type { SilenceTargets } from '../../delivery/silence-targets.js';
 import { silenceButtons, silencedLine, silenceLinkRow } from './silence-buttons.js';
 
 /**

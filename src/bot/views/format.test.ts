@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { code, discordTime, formatBitRate, formatBytes, percentBar } from './format.js';
+import { formatBitRate, formatBytes, percentBar } from './format.js';
 
 describe('percentBar', () => {
   it.each([
@@ -31,16 +31,5 @@ describe('sizes and rates', () => {
     expect(formatBitRate(0)).toBe('0 bit/s');
     expect(formatBitRate(125_000)).toBe('1.0 Mbit/s');
     expect(formatBitRate(37_500)).toBe('300 kbit/s');
-  });
-});
-
-describe('markup', () => {
-  it('renders Discord timestamps in seconds', () => {
-    expect(discordTime(new Date('2026-05-01T12:00:00.900Z'))).toBe('<t:1777636800:f>');
-    expect(discordTime(new Date('2026-05-01T12:00:00Z'), 'R')).toBe('<t:1777636800:R>');
-  });
-
-  it('keeps code spans closed', () => {
-    expect(code('a`b')).toBe('`aˋb`');
   });
 });

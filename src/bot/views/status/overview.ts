@@ -1,12 +1,13 @@
-import type { AlertmanagerAlert } from '../../alertmanager/api.js';
-import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
-import type { DiscordEmbed, DiscordEmbedField } from '../../discord/types.js';
-import type { ScrapeTarget } from '../../prometheus/client.js';
-import { type BotClients, describeError } from '../clients.js';
+import type { AlertmanagerAlert } from '../../../alertmanager/api.js';
+import { DISCORD_LIMITS, truncate } from '../../../discord/limits.js';
+import type { DiscordEmbed, DiscordEmbedField } from '../../../discord/types.js';
+import { inlineCode } from '../../../discord/markup.js';
+import type { ScrapeTarget } from '../../../prometheus/client.js';
+import { COLORS, EMOJI, highestSeverity, severityOf } from '../../../severity/severity.js';
+import { type BotClients, describeError } from '../../clients.js';
 import { appendFittingFields } from '../embed-fit.js';
-import { code } from '../format.js';
-import type { BotReply } from '../reply.js';
-import { bySeverity, isNotifying, severityEmoji, severityRank } from '../severity.js';
+import type { BotReply } from '../../interactions/reply.js';
+import { bySeverity, isNotifying } from '../firing.js';
 import { type NodeSummary, nodeSummaryField, worstUsage } from './node-summary.js';
 import { CPU_WINDOW, OVERVIEW_QUERIES, type Outcome, settle, valueByInstance, vector } from './queries.js';
 
@@ -134,8 +135,14 @@ async function gatherProxmox({ prometheus }: BotClients): Promise<ProxmoxCounts 
 
 const MAX_NODE_FIELDS = 15;
 const MAX_LISTED_ALERTS = 5;
-const COLORS = { ok: 0x2ecc71, warning: 0xf1c40f, critical: 0xe74c3c, incomplete: 0xe67e22 } as const;
-const TITLES = { ok: '🟢 Status: all good', warning: '🟡 Status: alerts firing', critical: '🔴 Status: needs attention', incomplete: '⚠️ Status: incomplete' } as const;
+// A missing source is as much a reason to look as a warning.
+const STATE_COLORS = { ok: COLORS.resolved, warning: COLORS.warning, critical: COLORS.critical, incomplete: COLORS.warning } as const;
+const TITLES = {
+  ok: '🟢 Status: all good',
+  warning: `${EMOJI.warning} Status: alerts firing`,
+  critical: `${EMOJI.critical} Status: needs attention`,
+  incomplete: '⚠️ Status: incomplete',
+} as const;
 
 export function renderOverview(overview: StatusOverview, now: Date): BotReply {
   const problems = [
@@ -174,7 +181,7 @@ export function renderOverview(overview: StatusOverview, now: Date): BotReply {
   const embed: DiscordEmbed = {
     title: TITLES[state],
     description: truncate(description || 'Nothing to report.', DISCORD_LIMITS.description),
-    color: COLORS[state],
+    color: STATE_COLORS[state],
     fields,
     timestamp: now.toISOString(),
   };
@@ -185,14 +192,13 @@ export function renderOverview(overview: StatusOverview, now: Date): BotReply {
   return { embeds: [embed] };
 }
 
-type OverallState = keyof typeof COLORS;
+type OverallState = keyof typeof STATE_COLORS;
 
 /** Incomplete when a source is missing, else as bad as the worst down target or firing alert. */
 function overallState(overview: StatusOverview, targetsDown: number, firing: readonly AlertmanagerAlert[]): OverallState {
   if (!overview.targets.ok || !overview.nodes.ok || !overview.alerts.ok) return 'incomplete';
-  const worst = firing[0] ? severityRank(firing[0].labels['severity']) : undefined;
-  if (targetsDown > 0 || worst === 0) return 'critical';
-  return worst === undefined ? 'ok' : 'warning';
+  if (targetsDown > 0 || highestSeverity(firing) === 'critical') return 'critical';
+  return firing.length === 0 ? 'ok' : 'warning';
 }
 
 /** "Prometheus is unavailable: <why>" once, however many of its queries failed. */
@@ -214,8 +220,8 @@ function targetsValue(jobs: readonly JobHealth[]): string {
 
 function alertsValue(firing: readonly AlertmanagerAlert[], muted: number): string {
   const lines = firing.slice(0, MAX_LISTED_ALERTS).map((alert) => {
-    const { alertname = 'unnamed alert', instance, severity } = alert.labels;
-    return `${severityEmoji(severity)} **${alertname}**${instance ? ` ${code(instance)}` : ''}`;
+    const { alertname = 'unnamed alert', instance } = alert.labels;
+    return `${EMOJI[severityOf(alert.labels)]} **${alertname}**${instance ? ` ${inlineCode(instance)}` : ''}`;
   });
   if (firing.length === 0) lines.push('✅ none firing');
   if (firing.length > MAX_LISTED_ALERTS) lines.push(`… and ${firing.length - MAX_LISTED_ALERTS} more (/alerts)`);

@@ -7,7 +7,7 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import type { BotReply } from './reply.js';
-import type { ButtonOutcome } from './silence-buttons.js';
+import type { ButtonOutcome } from '../silences/silence-buttons.js';
 
 /**
  * Sending replies within Discord's deadline: the first response must arrive within 3 s, so an

@@ -1,8 +1,8 @@
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType } from 'discord.js';
-import type { Matcher } from '../alertmanager/matchers.js';
-import { DISCORD_LIMITS, truncate } from '../discord/limits.js';
-import { code, discordTime } from './format.js';
-import { type BotReply, problemReply } from './reply.js';
+import type { Matcher } from '../../alertmanager/matchers.js';
+import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
+import { inlineCode, timestamp, userMention } from '../../discord/markup.js';
+import { type BotReply, problemReply } from '../interactions/reply.js';
 import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from './silencing.js';
 
 /**
@@ -34,7 +34,7 @@ export interface SilenceButtonOptions {
 
 /** The line an alert message carries once silenced from its button. */
 export function silencedLine(silence: Pick<ButtonSilence, 'actorId' | 'endsAt' | 'id'>): string {
-  return `🔕 Silenced by <@${silence.actorId}> until ${discordTime(silence.endsAt)} (${discordTime(silence.endsAt, 'R')}) · silence ${code(silence.id)}`;
+  return `🔕 Silenced by ${userMention(silence.actorId)} until ${timestamp(silence.endsAt, 'f')} (${timestamp(silence.endsAt, 'R')}) · silence ${inlineCode(silence.id)}`;
 }
 
 /** The silence buttons give way to a link to the silence that was made. */

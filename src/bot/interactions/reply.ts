@@ -1,5 +1,5 @@
 import type { APIActionRowComponent, APIButtonComponent } from 'discord.js';
-import type { DiscordEmbed } from '../discord/types.js';
+import type { DiscordEmbed } from '../../discord/types.js';
 
 /**
  * What a command answers, independent of discord.js: command logic returns this, the dispatcher

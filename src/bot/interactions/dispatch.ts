@@ -1,14 +1,14 @@
 import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
-import { truncate } from '../discord/limits.js';
-import type { Logger } from '../log/logger.js';
+import { truncate } from '../../discord/limits.js';
+import type { Logger } from '../../log/logger.js';
 import { type Actor, actorOf } from './actor.js';
-import type { BotClients } from './clients.js';
-import type { BotCommand, CommandContext } from './command.js';
+import type { BotClients } from '../clients.js';
+import type { BotCommand, CommandContext } from '../commands/command.js';
 import { type BotPermissions, decide, maySilence } from './permissions.js';
 import { type Choice, problemReply, toChoices } from './reply.js';
-import { loggableError } from './redact.js';
+import { loggableError } from '../redact.js';
 import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOptions } from './respond.js';
-import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from './silence-buttons.js';
+import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from '../silences/silence-buttons.js';
 
 /** Routes each interaction to its command or button handler; never throws. */
 

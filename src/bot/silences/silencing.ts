@@ -1,8 +1,8 @@
-import { AlertmanagerError, type Silence } from '../alertmanager/api.js';
-import { formatMatchers, type Matcher, matches } from '../alertmanager/matchers.js';
-import type { Logger } from '../log/logger.js';
-import { type Actor, silenceAuthor } from './actor.js';
-import { type BotClients, describeError } from './clients.js';
+import { AlertmanagerError, type Silence } from '../../alertmanager/api.js';
+import { formatMatchers, type Matcher, matches } from '../../alertmanager/matchers.js';
+import type { Logger } from '../../log/logger.js';
+import { type Actor, silenceAuthor } from '../interactions/actor.js';
+import { type BotClients, describeError } from '../clients.js';
 
 /** Creating and expiring silences on behalf of a Discord user, with the audit log line every time. */
 

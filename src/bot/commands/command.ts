@@ -1,9 +1,9 @@
 import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import type { Logger } from '../log/logger.js';
-import type { Actor } from './actor.js';
-import type { BotClients } from './clients.js';
-import type { Access } from './permissions.js';
-import type { BotReply, Choice } from './reply.js';
+import type { Logger } from '../../log/logger.js';
+import type { Actor } from '../interactions/actor.js';
+import type { BotClients } from '../clients.js';
+import type { Access } from '../interactions/permissions.js';
+import type { BotReply, Choice } from '../interactions/reply.js';
 
 /** What a command may use besides its options. `now` is fixed per interaction. */
 export interface CommandContext {

@@ -1,4 +1,5 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../../config/schema.js';
+import { roleMention } from '../../discord/markup.js';
 import type { Actor } from './actor.js';
 
 /**
@@ -38,8 +39,4 @@ export function mayRead(actor: Actor, permissions: BotPermissions): Decision {
     return { allowed: true };
   }
   return { allowed: false, reason: `This command is limited to the roles ${roles.map(roleMention).join(', ')}.` };
-}
-
-function roleMention(id: string): string {
-  return `<@&${id}>`;
 }

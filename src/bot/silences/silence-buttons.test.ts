@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ALICE, fakeClients, NOW, silentLogger } from '../../test/bot/fakes.js';
-import type { Matcher } from '../alertmanager/matchers.js';
-import { DISCORD_LIMITS } from '../discord/limits.js';
+import { ALICE, fakeClients, NOW, silentLogger } from '../../../test/bot/fakes.js';
+import type { Matcher } from '../../alertmanager/matchers.js';
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import {
   MAX_SILENCE_REF_LENGTH,
   parseSilenceButtonId,
