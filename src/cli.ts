@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
+import { deliverySummary, printedOnlyWarning } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
@@ -32,6 +33,8 @@ type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string |
 const COMMANDS: Record<string, Command> = {
   serve: async (loaded) => {
     const amcord = await startAmcord(loaded);
+    const printedOnly = printedOnlyWarning(loaded.config);
+    if (printedOnly) amcord.logger.warn(printedOnly);
     const stop = (signal: string): void => {
       amcord.logger.info({ signal }, 'shutting down');
       amcord.close().then(
@@ -46,8 +49,7 @@ const COMMANDS: Record<string, Command> = {
 
   'check-config': (loaded) => {
     const templates = configuredTemplates(loaded);
-    const mode = loaded.config.discord.webhook_url ? 'delivers to a Discord webhook' : 'preview mode (no Discord destination)';
-    process.stdout.write(`configuration OK (${loaded.source}): ${mode}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
+    process.stdout.write(`configuration OK (${loaded.source}): ${deliverySummary(loaded.config)}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
     return Promise.resolve(0);
   },
 
