@@ -40,5 +40,7 @@ VOLUME /data
 EXPOSE 9095
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.AMCORD_SERVER_PORT||9095)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node itself, not npm or a shell: `docker stop` sends SIGTERM to PID 1, and only a process that
+# handles it (amcord does, in every command) stops; a wrapper could leave node running.
 ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["serve"]

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { text as readAll } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
+import { deliverySummary, printedOnlyWarning } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
@@ -27,27 +29,57 @@ Options:
 Every setting can also be given as an environment variable: AMCORD_ + its path in
 upper snake case, e.g. discord.webhook_url -> AMCORD_DISCORD_WEBHOOK_URL.`;
 
-type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined }) => Promise<number>;
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/**
+ * Every command stops on SIGTERM or SIGINT, whoever sends them: in a container amcord is PID 1,
+ * where a signal without a handler is ignored, and nothing else would end a command that waits
+ * on stdin or the network. The first signal runs the command's graceful stop, if it has one; a
+ * command without one, or a second signal while the stop is slow, exits at once.
+ */
+class StopOnSignal {
+  private graceful: ((signal: StopSignal) => Promise<void>) | undefined;
+  private stopping = false;
+
+  constructor() {
+    for (const signal of STOP_SIGNALS) process.on(signal, () => this.received(signal));
+  }
+
+  /** From now on the first signal runs `stop`, then exits 0 (1 if it fails). */
+  stopGracefullyWith(stop: (signal: StopSignal) => Promise<void>): void {
+    this.graceful = stop;
+  }
+
+  private received(signal: StopSignal): void {
+    if (this.stopping) process.stderr.write(`amcord: ${signal} again, exiting without finishing the shutdown\n`);
+    // 128 + the signal's number, as a shell reports a process the signal ended.
+    if (this.stopping || !this.graceful) process.exit(128 + constants.signals[signal]);
+    this.stopping = true;
+    this.graceful(signal).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  }
+}
+
+type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined }, signals: StopOnSignal) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
-  serve: async (loaded) => {
+  serve: async (loaded, _flags, signals) => {
     const amcord = await startAmcord(loaded);
-    const stop = (signal: string): void => {
+    const printedOnly = printedOnlyWarning(loaded.config);
+    if (printedOnly) amcord.logger.warn(printedOnly);
+    signals.stopGracefullyWith((signal) => {
       amcord.logger.info({ signal }, 'shutting down');
-      amcord.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+      return amcord.close();
+    });
     return new Promise<number>(() => undefined);
   },
 
   'check-config': (loaded) => {
     const templates = configuredTemplates(loaded);
-    const mode = loaded.config.discord.webhook_url ? 'delivers to a Discord webhook' : 'preview mode (no Discord destination)';
-    process.stdout.write(`configuration OK (${loaded.source}): ${mode}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
+    process.stdout.write(`configuration OK (${loaded.source}): ${deliverySummary(loaded.config)}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
     return Promise.resolve(0);
   },
 
@@ -59,18 +91,19 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
 
-  render: (loaded, flags) => {
+  render: async (loaded, flags) => {
     let input: unknown;
     try {
-      input = JSON.parse(readFileSync(0, 'utf8'));
+      // Read without blocking the event loop, so SIGTERM and SIGINT are handled while waiting.
+      input = JSON.parse(await readAll(process.stdin));
     } catch (error) {
       process.stderr.write(`amcord render: stdin is not JSON: ${(error as Error).message}\n`);
-      return Promise.resolve(1);
+      return 1;
     }
     const parsed = webhookPayloadSchema.safeParse(input);
     if (!parsed.success) {
       process.stderr.write(`amcord render: not an Alertmanager webhook payload:\n${z.prettifyError(parsed.error)}\n`);
-      return Promise.resolve(1);
+      return 1;
     }
     const { discord, alertmanager, templates } = loaded.config;
     const template = flags.template ?? templates.name;
@@ -83,11 +116,12 @@ const COMMANDS: Record<string, Command> = {
     }).map((fitted) => fitted.message);
     const text = flags.text ? messages.map(readableMessage).join('\n') : JSON.stringify(messages, null, 2);
     process.stdout.write(`${text}\n`);
-    return Promise.resolve(0);
+    return 0;
   },
 };
 
 async function main(argv: string[]): Promise<number> {
+  const signals = new StopOnSignal();
   let parsed;
   try {
     parsed = parseArgs({
@@ -125,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   try {
-    return await command(loaded, { text: parsed.values.text, template: parsed.values.template });
+    return await command(loaded, { text: parsed.values.text, template: parsed.values.template }, signals);
   } catch (error) {
     if (error instanceof TemplateError) {
       process.stderr.write(`amcord: ${error.message}\n`);

@@ -84,6 +84,34 @@ describe('amcord check-config', () => {
     expect(result.stderr).toMatch(/default\.yml:3:\d+: .*unknown variable "group\.nmae"/);
   });
 
+  it('refuses routes that clash by name, naming the key', () => {
+    const webhook = 'https://discord.com/api/webhooks/1234567890123456789/tok-en';
+    const path = tempConfig(
+      `discord:\n  webhook_url: ${webhook}\nroutes:\n  - name: critical\n    matchers: ['severity="critical"']\n` +
+        `  - name: default\n    matchers: ['team="db"']\n  - name: critical\n    matchers: ['team="web"']\n`,
+    );
+    const result = run(['check-config', '--config', path]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toMatch(/configuration OK/);
+    expect(result.stderr).toMatch(/"default" is reserved for the route that takes what no other route matches[^\n]*\n\s*→ at routes\[1\]\.name/);
+    expect(result.stderr).toMatch(/"critical" is already the name of routes\[0\]\n\s*→ at routes\[2\]\.name/);
+  });
+
+  const namedOnly = `destinations:\n  oncall: { webhook_url: "https://discord.com/api/webhooks/1234567890123456789/tok-en" }\nroutes:\n  - matchers: ['severity="critical"']\n    destination: oncall\n`;
+
+  it('refuses named destinations without a default one, since unmatched alerts would only be printed', () => {
+    const result = run(['check-config', '--config', tempConfig(namedOnly)]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/alerts no route takes would only be printed, never sent[\s\S]*→ at discord\.webhook_url/);
+  });
+
+  it('says plainly that unmatched alerts are only printed when discord.preview allows it', () => {
+    const result = run(['check-config', '--config', tempConfig(`discord:\n  preview: true\n${namedOnly}`)]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/configuration OK .*: routes deliver to oncall; .*alerts no route takes are only printed on stdout, not sent to Discord/);
+    expect(result.stdout).not.toMatch(/delivers to a Discord webhook/);
+  });
+
   it('refuses an unknown command', () => {
     const result = run(['frobnicate']);
     expect(result.status).toBe(2);
@@ -123,5 +151,30 @@ describe('amcord serve with no configuration', () => {
     }
     expect(await exited).toBe(0);
     expect(stdout).toContain('amcord stopped');
+  });
+});
+
+describe('amcord serve with named destinations and discord.preview', () => {
+  it('warns at start that what no route takes is only printed', async () => {
+    const port = await freePort();
+    const path = tempConfig(
+      'discord:\n  preview: true\ndestinations:\n  oncall: { webhook_url: "http://127.0.0.1:9/api/webhooks/1234567890123456789/tok-en" }\n' +
+        "routes:\n  - matchers: ['severity=\"critical\"']\n    destination: oncall\n",
+    );
+    const child = spawn(process.execPath, [CLI, '--config', path], {
+      env: { ...cleanEnv(), AMCORD_SERVER_PORT: String(port), AMCORD_SERVER_HOST: '127.0.0.1', AMCORD_LOG_FORMAT: 'json', AMCORD_DATA_DIR: mkdtempSync(join(tmpdir(), 'amcord-cli-data-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitUntil(() => stdout.includes('only printed on stdout'), { timeoutMs: 15_000, description: 'the start-up warning' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    const warning = stdout.split('\n').find((line) => line.includes('only printed on stdout')) ?? '';
+    expect(JSON.parse(warning)).toMatchObject({ level: 40, msg: expect.stringMatching(/alerts no route takes are only printed on stdout, not sent to Discord/) as unknown });
   });
 });

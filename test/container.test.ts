@@ -227,7 +227,8 @@ describe('Dockerfile', () => {
 
   it('ships the message templates that amcord reads from its package folder', () => {
     const templates = join(REPO_ROOT, 'templates');
-    if (!existsSync(templates) || readdirSync(templates).length === 0) return;
+    expect(existsSync(templates), 'templates/ exists in the repository').toBe(true);
+    expect(readdirSync(templates).filter((name) => name.endsWith('.yml')), 'templates/ holds templates').not.toEqual([]);
     expect([...runtimeFiles().values()]).toContain('templates');
   });
 

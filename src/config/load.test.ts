@@ -107,7 +107,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the webhook URL of each named destination from its file', () => {
-    const path = configFile('destinations:\n  ops:\n    webhook_url_file: ops.txt\nroutes:\n  - matchers: [\'severity="critical"\']\n    destination: ops\n', {
+    const path = configFile('discord:\n  preview: true\ndestinations:\n  ops:\n    webhook_url_file: ops.txt\nroutes:\n  - matchers: [\'severity="critical"\']\n    destination: ops\n', {
       'ops.txt': `${WEBHOOK}\n`,
     });
     const { config, secrets } = loadConfig({ path, env: {} });
@@ -132,6 +132,93 @@ describe('loadConfig', () => {
     const path = configFile('server: [\n');
     expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/amcord\.yml: /);
     expect(loadError(() => loadConfig({ path: '/nonexistent/amcord.yml', env: {} }))).toMatch(/cannot read config file .* \(ENOENT\)/);
+  });
+});
+
+describe('routes and destinations that would clash', () => {
+  const destinations = `discord:\n  webhook_url: ${WEBHOOK}\ndestinations:\n  oncall: { webhook_url: "${WEBHOOK}" }\n`;
+
+  it('refuses a route named "default": that name is the fallback route', () => {
+    const path = configFile(`${destinations}routes:\n  - name: default\n    matchers: ['severity="critical"']\n    destination: oncall\n`);
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/"default" is reserved for the route that takes what no other route matches[^\n]*\n\s*→ at routes\[0\]\.name/);
+  });
+
+  it('refuses two routes with one name, naming both', () => {
+    const path = configFile(
+      `${destinations}routes:\n  - name: critical\n    matchers: ['severity="critical"']\n    destination: oncall\n` +
+        `  - name: warning\n    matchers: ['severity="warning"']\n  - name: critical\n    matchers: ['team="db"']\n    destination: oncall\n`,
+    );
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/"critical" is already the name of routes\[0\]\n\s*→ at routes\[2\]\.name/);
+  });
+
+  it('refuses a name that an unnamed route already has by its position', () => {
+    const path = configFile(`${destinations}routes:\n  - matchers: ['severity="critical"']\n  - name: route-1\n    matchers: ['team="db"']\n`);
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/"route-1" is already the name of routes\[0\] \(a route without a name is called route-1\)\n\s*→ at routes\[1\]\.name/);
+  });
+
+  it('accepts a route that names the default destination, and routes with distinct names', () => {
+    const path = configFile(`${destinations}routes:\n  - name: critical\n    matchers: ['severity="critical"']\n    destination: oncall\n  - matchers: ['team="db"']\n    destination: default\n`);
+    const { config } = loadConfig({ path, env: {} });
+    expect(config.routes.map((entry) => entry.destination)).toEqual(['oncall', 'default']);
+  });
+
+  it('refuses a route to a destination that does not exist, listing those that do', () => {
+    const path = configFile(`${destinations}routes:\n  - matchers: ['severity="critical"']\n    destination: on-call\n`);
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/no destination named "on-call" \(known: default, oncall\)\n\s*→ at routes\[0\]\.destination/);
+  });
+
+  it('refuses a destination named "default"', () => {
+    const path = configFile(`discord:\n  webhook_url: ${WEBHOOK}\ndestinations:\n  default: { webhook_url: "${WEBHOOK}" }\n`);
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/"default" is discord\.webhook_url; choose another name\n\s*→ at destinations\.default/);
+  });
+
+  it('refuses bot.channel_id without the bot, which would leave the alerts printed instead', () => {
+    const path = configFile('bot:\n  channel_id: "345678901234567890"\n');
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/posting to a channel needs the bot \(bot\.enabled: true\)\n\s*→ at bot\.channel_id/);
+  });
+});
+
+describe('a default destination that only prints', () => {
+  const named = `destinations:\n  oncall: { webhook_url: "${WEBHOOK}" }\n`;
+  const criticalRoute = `routes:\n  - matchers: ['severity="critical"']\n    destination: oncall\n`;
+
+  it('is an error when named destinations send but what no route takes would only be printed', () => {
+    const path = configFile(named + criticalRoute);
+    const message = loadError(() => loadConfig({ path, env: {} }));
+    expect(message).toMatch(/alerts no route takes would only be printed, never sent[\s\S]*discord\.preview: true[\s\S]*→ at discord\.webhook_url/);
+    expect(message).not.toContain(WEBHOOK);
+  });
+
+  it('names the routes and the watchdog that would only be printed', () => {
+    const path = configFile(`${named}watchdog:\n  enabled: true\nroutes:\n  - matchers: ['severity="critical"']\n    destination: oncall\n  - destination: default\n`);
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/routes\[1\] \(destination: default\) and the watchdog's messages would only be printed/);
+  });
+
+  it('is allowed with discord.preview: true, in the file or as AMCORD_DISCORD_PREVIEW', () => {
+    expect(loadConfig({ path: configFile(`discord:\n  preview: true\n${named}${criticalRoute}`), env: {} }).config.discord.preview).toBe(true);
+    expect(loadConfig({ path: configFile(named + criticalRoute), env: { AMCORD_DISCORD_PREVIEW: 'true' } }).config.discord.preview).toBe(true);
+  });
+
+  it('is no error when a route without matchers takes every alert and nothing names the default', () => {
+    const path = configFile(`${named}routes:\n  - destination: oncall\n`);
+    expect(loadConfig({ path, env: {} }).config.discord.webhook_url).toBeUndefined();
+  });
+
+  it('is plain preview mode without named destinations', () => {
+    const path = configFile(`routes:\n  - matchers: ['severity="critical"']\n`);
+    expect(loadConfig({ path, env: {} }).config.discord.preview).toBe(false);
+  });
+
+  it('refuses discord.preview together with a webhook, which it would contradict', () => {
+    const path = configFile(`discord:\n  preview: true\n  webhook_url: ${WEBHOOK}\n`);
+    expect(loadError(() => loadConfig({ path, env: {} }))).toMatch(/cannot be combined with discord\.webhook_url[\s\S]*→ at discord\.preview/);
+  });
+
+  it('counts the bot channel as the default destination', () => {
+    const path = configFile(
+      `${named}${criticalRoute}bot:\n  enabled: true\n  token: t\n  application_id: "123456789012345678"\n  guild_id: "234567890123456789"\n  channel_id: "345678901234567890"\n`,
+    );
+    expect(loadConfig({ path, env: {} }).config.bot.channel_id).toBe('345678901234567890');
   });
 });
 

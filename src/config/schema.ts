@@ -56,6 +56,12 @@ const discord = z.strictObject({
   request_timeout: duration.default(10_000),
   /** How long one delivery attempt keeps retrying (429s, 5xx) before the message waits in the outbox. */
   delivery_timeout: duration.default(60_000),
+  /**
+   * Print what goes to the default destination instead of sending it. Only needed (and only
+   * allowed) when there is no default Discord destination but named ones: it says that printing
+   * the alerts no route takes is meant, not a forgotten webhook_url.
+   */
+  preview: z.boolean().default(false),
 });
 
 /** `'...'` groups by every label, as in Alertmanager. */
@@ -183,6 +189,24 @@ const bot = z.strictObject({
   permissions: botPermissions.prefault({}),
 });
 
+/** The fallback route and the destination `discord.webhook_url` gives: no route or destination may take the name. */
+export const DEFAULT_NAME = 'default';
+
+/** What a route without a `name` is called: its position, from 1. */
+export function unnamedRouteName(index: number): string {
+  return `route-${index + 1}`;
+}
+
+/**
+ * Where the default destination delivers: `discord.webhook_url`, else the bot's channel; nothing
+ * (it prints, preview) without either.
+ */
+export function defaultDiscordTarget(config: { discord: { webhook_url?: string | undefined }; bot: { enabled: boolean; channel_id?: string | undefined } }): 'webhook' | 'bot-channel' | undefined {
+  if (config.discord.webhook_url !== undefined) return 'webhook';
+  if (config.bot.enabled && config.bot.channel_id !== undefined) return 'bot-channel';
+  return undefined;
+}
+
 /** Secrets that may be given inline or as `<name>_file`, like Alertmanager's `webhook_url_file`. */
 export const SECRET_FILE_KEYS = [
   ['discord', 'webhook_url'],
@@ -192,22 +216,23 @@ export const SECRET_FILE_KEYS = [
   ['destinations', '*', 'webhook_url'],
 ] as const;
 
-export const configSchema = z
-  .strictObject({
-    /** Where state is kept (SQLite): groups, notification log, outbox. */
-    data_dir: z.string().min(1).default('./data'),
-    server: server.prefault({}),
-    grouping: grouping.prefault({}),
-    destinations: z.record(z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'), destination).default({}),
-    routes: z.array(route).default([]),
-    watchdog: watchdog.prefault({}),
-    templates: templates.prefault({}),
-    log: log.prefault({}),
-    discord: discord.prefault({}),
-    alertmanager: alertmanager.prefault({}),
-    prometheus: prometheus.prefault({}),
-    bot: bot.prefault({}),
-  })
+const configShape = z.strictObject({
+  /** Where state is kept (SQLite): groups, notification log, outbox. */
+  data_dir: z.string().min(1).default('./data'),
+  server: server.prefault({}),
+  grouping: grouping.prefault({}),
+  destinations: z.record(z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'), destination).default({}),
+  routes: z.array(route).default([]),
+  watchdog: watchdog.prefault({}),
+  templates: templates.prefault({}),
+  log: log.prefault({}),
+  discord: discord.prefault({}),
+  alertmanager: alertmanager.prefault({}),
+  prometheus: prometheus.prefault({}),
+  bot: bot.prefault({}),
+});
+
+export const configSchema = configShape
   .superRefine((config, ctx) => {
     if (config.grouping.group_interval <= 0) {
       ctx.addIssue({ code: 'custom', path: ['grouping', 'group_interval'], message: 'must be greater than 0' });
@@ -215,14 +240,15 @@ export const configSchema = z
     if (config.grouping.repeat_interval <= 0) {
       ctx.addIssue({ code: 'custom', path: ['grouping', 'repeat_interval'], message: 'must be greater than 0' });
     }
-    const known = new Set(['default', ...Object.keys(config.destinations)]);
+    checkRouteNames(config, ctx);
+    const known = new Set([DEFAULT_NAME, ...Object.keys(config.destinations)]);
     config.routes.forEach((entry, index) => {
       if (!known.has(entry.destination)) {
         ctx.addIssue({ code: 'custom', path: ['routes', index, 'destination'], message: `no destination named "${entry.destination}" (known: ${[...known].join(', ')})` });
       }
     });
     for (const [name, entry] of Object.entries(config.destinations)) {
-      if (name === 'default') ctx.addIssue({ code: 'custom', path: ['destinations', name], message: '"default" is discord.webhook_url; choose another name' });
+      if (name === DEFAULT_NAME) ctx.addIssue({ code: 'custom', path: ['destinations', name], message: `"${DEFAULT_NAME}" is discord.webhook_url; choose another name` });
       if (!entry.webhook_url === !entry.channel_id) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs either webhook_url (or webhook_url_file) or channel_id' });
       }
@@ -230,6 +256,11 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['destinations', name, 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });
       }
     }
+    if (config.bot.channel_id && !config.bot.enabled) {
+      // Without the bot nothing could post there, and alerts would silently be printed instead.
+      ctx.addIssue({ code: 'custom', path: ['bot', 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });
+    }
+    checkDefaultDestination(config, ctx);
     if (config.bot.enabled) {
       for (const key of ['token', 'application_id', 'guild_id'] as const) {
         if (config.bot[key] === undefined) ctx.addIssue({ code: 'custom', path: ['bot', key], message: 'is required when bot.enabled is true' });
@@ -240,6 +271,75 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['server', 'auth', 'basic_auth'], message: 'needs password or password_file' });
     }
   });
+
+type ParsedConfig = z.output<typeof configShape>;
+type Context = z.core.$RefinementCtx<ParsedConfig>;
+
+/**
+ * Routes are told apart by name (their groups, state and templates are looked up by it), so two
+ * routes with one name, or one called like the fallback route, would mix their alerts up.
+ */
+function checkRouteNames(config: ParsedConfig, ctx: Context): void {
+  const firstWithName = new Map<string, number>();
+  config.routes.forEach((entry, index) => {
+    const name = entry.name ?? unnamedRouteName(index);
+    const path = ['routes', index, 'name'];
+    if (name === DEFAULT_NAME) {
+      ctx.addIssue({ code: 'custom', path, message: `"${DEFAULT_NAME}" is reserved for the route that takes what no other route matches; choose another name` });
+      return;
+    }
+    const earlier = firstWithName.get(name);
+    if (earlier === undefined) {
+      firstWithName.set(name, index);
+      return;
+    }
+    const how = config.routes[earlier]?.name === undefined ? ` (a route without a name is called ${unnamedRouteName(earlier)})` : '';
+    ctx.addIssue({ code: 'custom', path, message: `"${name}" is already the name of routes[${earlier}]${how}` });
+  });
+}
+
+/**
+ * What would only be printed, never sent, because named destinations deliver to Discord but the
+ * default destination has nowhere to send (no discord.webhook_url or bot channel). Empty when the
+ * default destination delivers, and in plain preview mode (no named destination either).
+ */
+export function printedOnly(config: Pick<ParsedConfig, 'discord' | 'bot' | 'destinations' | 'routes' | 'watchdog'>): string[] {
+  if (defaultDiscordTarget(config) !== undefined || Object.keys(config.destinations).length === 0) return [];
+  return [
+    // Any route without matchers takes every alert, and then no alert is left for the fallback route.
+    ...(config.routes.some((entry) => entry.matchers.length === 0) ? [] : ['alerts no route takes']),
+    ...config.routes.flatMap((entry, index) => (entry.destination === DEFAULT_NAME ? [`routes[${index}] (destination: ${DEFAULT_NAME})`] : [])),
+    ...(config.watchdog.enabled ? ["the watchdog's messages"] : []),
+  ];
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+export function listInWords(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}` : (items[0] ?? '');
+}
+
+/**
+ * Printing instead of sending is preview mode, meant for trying amcord out. With named
+ * destinations it would be a forgotten setting that quietly keeps alerts from Discord, unless
+ * `discord.preview: true` says it is meant.
+ */
+function checkDefaultDestination(config: ParsedConfig, ctx: Context): void {
+  if (config.discord.preview) {
+    if (defaultDiscordTarget(config) !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['discord', 'preview'], message: 'prints instead of sending, which cannot be combined with discord.webhook_url or bot.channel_id' });
+    }
+    return;
+  }
+  const printed = printedOnly(config);
+  if (printed.length === 0) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['discord', 'webhook_url'],
+    message:
+      `not set, and there is no other default Discord destination: ${listInWords(printed)} would only be printed, never sent. ` +
+      'Set discord.webhook_url (or bot.channel_id), or discord.preview: true if printing them is intended',
+  });
+}
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import { defaultDiscordTarget, listInWords, printedOnly, type Config } from '../config/schema.js';
 import type { DiscordWebhookClient } from '../discord/webhook-client.js';
 import { parseWebhookUrl } from '../discord/webhook-url.js';
 import type { Destination } from './destination.js';
@@ -34,3 +34,28 @@ export function createDestinations(config: Config, deps: DestinationDeps): Map<s
   return destinations;
 }
 
+/**
+ * The start-up warning for a default destination that only prints while named ones send
+ * (`discord.preview: true`); undefined when everything configured reaches Discord, or in plain
+ * preview mode, which the start-up message already announces.
+ */
+export function printedOnlyWarning(config: Config): string | undefined {
+  const printed = printedOnly(config);
+  if (printed.length === 0) return undefined;
+  return `the default destination has no Discord webhook or channel (discord.preview: true): ${listInWords(printed)} are only printed on stdout, not sent to Discord`;
+}
+
+/** How the configuration delivers, in a few words, for check-config. */
+export function deliverySummary(config: Config): string {
+  const named = Object.keys(config.destinations);
+  const routes = named.length > 0 ? `, and routes deliver to ${named.join(', ')}` : '';
+  switch (defaultDiscordTarget(config)) {
+    case 'webhook':
+      return `delivers to a Discord webhook${routes}`;
+    case 'bot-channel':
+      return `delivers as the bot to channel ${config.bot.channel_id ?? ''}${routes}`;
+    case undefined:
+      if (named.length === 0) return 'preview mode (no Discord destination): messages are printed, not sent';
+      return `routes deliver to ${named.join(', ')}; ${printedOnlyWarning(config) ?? 'nothing reaches the default destination, which only prints'}`;
+  }
+}

@@ -7,6 +7,8 @@ import type { Destination } from './destination.js';
  * Edits are printed too, marked as such, so the living-message behaviour is visible.
  */
 export class PreviewDestination implements Destination {
+  /** Nothing reaches Discord: deliveries here are counted as printed, never as sent. */
+  readonly printsOnly = true;
   private sequence = 0;
 
   constructor(

@@ -1,7 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OutboxKind } from '../store/outbox-store.js';
 
 /** Why a delivery attempt failed, as the outbox worker reports it. */
 export const FAILURE_REASONS = ['unavailable', 'rejected', 'gone', 'unauthorized', 'error'] as const;
+
+/** A destination as the delivery counters see it: preview destinations print, they never send. */
+export interface DeliveredTo {
+  readonly name: string;
+  readonly printsOnly?: boolean;
+}
 
 export interface MetricsSources {
   /** Waiting and dead outbox entries per destination. */
@@ -33,6 +40,13 @@ export class Metrics {
   readonly notificationsSent = new Counter({
     name: 'amcord_notifications_sent_total',
     help: 'Notifications delivered to Discord, by destination and kind (post or edit).',
+    labelNames: ['destination', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationsPrinted = new Counter({
+    name: 'amcord_notifications_printed_total',
+    help: 'Notifications only printed on stdout (preview: a destination without a Discord webhook or channel), by destination and kind.',
     labelNames: ['destination', 'kind'] as const,
     registers: [this.registry],
   });
@@ -95,5 +109,11 @@ export class Metrics {
       for (const reason of FAILURE_REASONS) this.notificationsFailed.inc({ destination, reason }, 0);
       for (const kind of ['post', 'edit']) this.notificationsSent.inc({ destination, kind }, 0);
     }
+  }
+
+  /** One notification delivered: sent to Discord, or only printed when its destination is a preview. */
+  countDelivered(destination: DeliveredTo, kind: OutboxKind): void {
+    const counter = destination.printsOnly ? this.notificationsPrinted : this.notificationsSent;
+    counter.inc({ destination: destination.name, kind });
   }
 }

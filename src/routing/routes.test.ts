@@ -10,6 +10,7 @@ function routes(raw: unknown) {
 
 describe('routing', () => {
   const config = {
+    discord: { webhook_url: HOOK },
     destinations: { ops: { webhook_url: HOOK }, k8s: { webhook_url: HOOK } },
     grouping: { group_wait: '10s' },
     routes: [

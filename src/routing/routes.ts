@@ -1,5 +1,5 @@
 import { matches, type Matcher } from '../alertmanager/matchers.js';
-import type { Config } from '../config/schema.js';
+import { unnamedRouteName, type Config } from '../config/schema.js';
 import type { GroupingOptions } from '../engine/dispatcher.js';
 
 export interface MentionPolicy {
@@ -40,7 +40,7 @@ export function resolveRoutes(config: Config): Route[] {
   const base = baseGrouping(config);
   const configured = config.routes.map(
     (entry, index): Route => ({
-      name: entry.name ?? `route-${index + 1}`,
+      name: entry.name ?? unnamedRouteName(index),
       matchers: entry.matchers,
       destination: entry.destination,
       continue: entry.continue,

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { PreviewDestination } from '../delivery/preview-destination.js';
+import { Metrics } from './metrics.js';
+
+const sample = async (metrics: Metrics, name: string, labels: Record<string, string>): Promise<number | undefined> => {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((entry) => entry.name === name);
+  return metric?.values.find((value) => Object.entries(labels).every(([key, expected]) => value.labels[key] === expected))?.value;
+};
+
+describe('delivery counters', () => {
+  it('count a preview destination as printed, never as sent', async () => {
+    const metrics = new Metrics({ outboxDepth: () => [], activeGroups: () => 0 }, ['default', 'oncall']);
+    metrics.countDelivered(new PreviewDestination('default', () => undefined), 'post');
+    metrics.countDelivered({ name: 'oncall' }, 'post');
+    metrics.countDelivered({ name: 'oncall' }, 'edit');
+
+    expect(await sample(metrics, 'amcord_notifications_printed_total', { destination: 'default', kind: 'post' })).toBe(1);
+    expect(await sample(metrics, 'amcord_notifications_sent_total', { destination: 'default', kind: 'post' })).toBe(0);
+    expect(await sample(metrics, 'amcord_notifications_sent_total', { destination: 'oncall', kind: 'post' })).toBe(1);
+    expect(await sample(metrics, 'amcord_notifications_sent_total', { destination: 'oncall', kind: 'edit' })).toBe(1);
+    expect(await sample(metrics, 'amcord_notifications_printed_total', { destination: 'oncall', kind: 'post' })).toBeUndefined();
+  });
+});
