@@ -4,7 +4,7 @@ import { text as readAll } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
-import { deliverySummary, printedOnlyWarning } from './delivery/destinations.js';
+import { deliverySummary } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
@@ -68,8 +68,6 @@ type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string |
 const COMMANDS: Record<string, Command> = {
   serve: async (loaded, _flags, signals) => {
     const amcord = await startAmcord(loaded);
-    const printedOnly = printedOnlyWarning(loaded.config);
-    if (printedOnly) amcord.logger.warn(printedOnly);
     signals.stopGracefullyWith((signal) => {
       amcord.logger.info({ signal }, 'shutting down');
       return amcord.close();

@@ -7,7 +7,7 @@ import { startIngest } from './app/ingest.js';
 import { openState } from './app/state.js';
 import { startWatchdog } from './app/watchdog.js';
 import type { LoadedConfig } from './config/load.js';
-import { createDestinations, DEFAULT_DESTINATION } from './delivery/destinations.js';
+import { createDestinations, DEFAULT_DESTINATION, printedOnlyWarning } from './delivery/destinations.js';
 import { PreviewDestination } from './delivery/preview-destination.js';
 import { Retention } from './delivery/retention.js';
 import { SilenceTargets } from './delivery/silence-targets.js';
@@ -132,10 +132,12 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   ready = true;
   logger.info(
     { port, host: config.server.host, mode, routes: routes.map((route) => route.name), config: loaded.source, dataDir: config.data_dir },
-    mode === 'preview'
+    mode === 'preview' && Object.keys(config.destinations).length === 0
       ? 'amcord is listening in preview mode: no Discord destination is configured, messages are printed instead of sent'
       : 'amcord is listening',
   );
+  const printedOnly = printedOnlyWarning(config);
+  if (printedOnly) logger.warn(printedOnly);
 
   return {
     url,

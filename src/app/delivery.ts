@@ -61,7 +61,7 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
         logger: options.logger.child({ module: 'outbox', destination: destination.name }),
         attemptTimeoutMs: config.discord.delivery_timeout,
         retry: RETRY,
-        onDelivered: (entry) => metrics.notificationsSent.inc({ destination: destination.name, kind: entry.kind }),
+        onDelivered: (entry) => metrics.countDelivered(destination, entry.kind),
         onFailed: (_entry, reason) => metrics.notificationsFailed.inc({ destination: destination.name, reason }),
       }),
     );

@@ -9,7 +9,7 @@ const sample = async (metrics: Metrics, name: string, labels: Record<string, str
 
 describe('delivery counters', () => {
   it('count a preview destination as printed, never as sent', async () => {
-    const metrics = new Metrics({ outboxDepth: () => [], activeGroups: () => 0 }, ['default', 'oncall']);
+    const metrics = new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, ['default', 'oncall']);
     metrics.countDelivered(new PreviewDestination('default', () => undefined), 'post');
     metrics.countDelivered({ name: 'oncall' }, 'post');
     metrics.countDelivered({ name: 'oncall' }, 'edit');

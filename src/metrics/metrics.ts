@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OutboxKind } from '../store/outbox-store.js';
+/** post: a new message; edit: the living message updated (the outbox's kinds). */
+type OutboxKind = 'post' | 'edit';
 
 /** Why a delivery attempt failed, as the outbox worker reports it. */
 export const FAILURE_REASONS = ['unavailable', 'rejected', 'gone', 'unauthorized', 'error'] as const;
