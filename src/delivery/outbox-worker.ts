@@ -3,7 +3,7 @@ import type { DiscordMessage } from '../discord/types.js';
 import type { Logger } from '../log/logger.js';
 import type { OutboxEntry, OutboxStore } from '../store/outbox-store.js';
 import type { Clock, Sleep } from '../util/sleep.js';
-import { MessageGoneError, type Destination } from './destination.js';
+import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 
 export interface OutboxWorkerOptions {
   destination: Destination;
@@ -20,6 +20,9 @@ export interface OutboxWorkerOptions {
   onDelivered?: (entry: OutboxEntry) => void;
   onFailed?: (entry: OutboxEntry, reason: string) => void;
 }
+
+/** The same for every attempt at one post of an entry, so a destination can deduplicate repeats. */
+const postKey = (entry: OutboxEntry, index: number): PostKey => ({ id: `${entry.id}:${index}:${entry.groupKey}`, retry: entry.attempts > 0 });
 
 /**
  * Delivers one destination's outbox, oldest first, one message at a time (Discord's rate limits
@@ -102,18 +105,25 @@ export class OutboxWorker {
         await destination.edit(existing, living, deadline);
       } catch (error) {
         if (!(error instanceof MessageGoneError)) throw error;
-        postedId = await destination.post(living, deadline);
+        postedId = await destination.post(living, deadline, postKey(entry, 0));
       }
     } else {
-      postedId = await destination.post(living, deadline);
+      postedId = await destination.post(living, deadline, postKey(entry, 0));
     }
-    for (const message of overflow) await destination.post(message, deadline);
+    for (const [index, message] of overflow.entries()) await destination.post(message, deadline, postKey(entry, index + 1));
     return postedId;
   }
 
   private handleFailure(entry: OutboxEntry, error: unknown): void {
     const { outbox, clock, logger, retry } = this.options;
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof UnconfirmedPostError) {
+      // Posting again could show it twice; the group's next notification posts a new message instead.
+      outbox.delivered(entry, undefined, clock.now());
+      this.options.onFailed?.(entry, 'unconfirmed');
+      logger.warn({ groupKey: entry.groupKey, err: reason }, 'Discord did not confirm the message; it is not posted again');
+      return;
+    }
     if (error instanceof DiscordDeliveryError && error.failure === 'rejected') {
       outbox.bury(entry, reason);
       this.options.onFailed?.(entry, 'rejected');

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Why a delivery attempt failed, as the outbox worker reports it. */
-export const FAILURE_REASONS = ['unavailable', 'rejected', 'gone', 'unauthorized', 'error'] as const;
+export const FAILURE_REASONS = ['unavailable', 'unconfirmed', 'rejected', 'gone', 'unauthorized', 'error'] as const;
 
 export interface MetricsSources {
   /** Waiting and dead outbox entries per destination. */
