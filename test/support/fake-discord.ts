@@ -1,8 +1,9 @@
 /**
  * A fake Discord HTTP API for tests, bound to 127.0.0.1 on a random port.
  *
- * It serves webhook execute/edit/get/delete and `GET /gateway/bot` under both `/api/v10/...`
- * and the un-versioned `/api/...`, validates message bodies against Discord's limits, applies
+ * It serves webhook execute/edit/get/delete, the bot's channel messages (create with Discord's
+ * nonce rules, edit, delete) and `GET /gateway/bot` under both `/api/v10/...` and the
+ * un-versioned `/api/...`, validates message bodies against Discord's limits, applies
  * Discord-shaped rate limits, records every request and can inject faults. The behaviour it
  * honours is listed in docs/discord.md.
  *
