@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Request deadlines are tested under forced garbage collection (test/support/garbage-collection.ts).
+    execArgv: ['--expose-gc'],
     maxWorkers: 2,
   },
 });

@@ -1,44 +1,101 @@
+import { createHash } from 'node:crypto';
 import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
 import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
-import { MessageGoneError, type Destination } from './destination.js';
+import { isDeadlineExceeded, withDeadline } from '../http-client/deadline.js';
+import { systemClock, type Clock } from '../util/sleep.js';
+import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 
 const UNKNOWN_MESSAGE = 10008;
+/** Discord takes a nonce of up to 25 characters. */
+const NONCE_LENGTH = 25;
+
+/**
+ * The nonce for one post: the same for every retry of it, 150 bits of a hash otherwise, so two
+ * posts only share one if they are the same post. Scoped to the channel, since Discord keys it to
+ * the author (the bot), which may post into several.
+ */
+export function nonceFor(channelId: string, keyId: string): string {
+  return createHash('sha256').update(`${channelId}\n${keyId}`).digest('base64url').slice(0, NONCE_LENGTH);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+export interface BotChannelDestinationOptions {
+  /** The clock the outbox's deadlines are read on. */
+  clock?: Clock;
+}
 
 /**
  * Posts as the bot into a channel: the only way (besides application-owned webhooks) to put
  * silence buttons under alert messages. discord.js's REST client queues per rate-limit bucket
  * and waits out 429s itself; what it cannot deliver is reported like a webhook failure, so the
  * outbox treats both alike.
+ *
+ * Posts carry a nonce derived from their PostKey with `enforce_nonce`, so Discord answers a repeat
+ * of a post it already created (within a few minutes) with that message instead of a second one.
+ * That makes retrying safe, discord.js's own retries after a timeout or a 5xx included; a post
+ * whose outcome is unknown is reported as `unconfirmed` and simply tried again by the outbox.
+ * (Listing the channel to find the message would not work: Discord does not keep the nonce.)
  */
 export class BotChannelDestination implements Destination {
   readonly carriesButtons = true;
+  private readonly clock: Clock;
 
   constructor(
     readonly name: string,
     private readonly rest: REST,
     private readonly channelId: string,
-  ) {}
-
-  async post(message: DiscordMessage): Promise<string> {
-    try {
-      const created = (await this.rest.post(Routes.channelMessages(this.channelId), { body: message })) as { id: string };
-      return created.id;
-    } catch (error) {
-      throw this.deliveryError(error);
-    }
+    options: BotChannelDestinationOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
   }
 
-  async edit(messageId: string, message: DiscordMessage): Promise<void> {
+  async post(message: DiscordMessage, deadline: number, key?: PostKey): Promise<string> {
+    const id = await this.create(message, deadline, key && nonceFor(this.channelId, key.id), key);
+    // A repeat returns the message as the earlier attempt sent it; the entry may carry a newer state since.
+    if (key?.retry) await this.edit(id, message, deadline);
+    return id;
+  }
+
+  async edit(messageId: string, message: DiscordMessage, deadline: number): Promise<void> {
     try {
-      await this.rest.patch(Routes.channelMessage(this.channelId, messageId), { body: message });
+      await this.withinDeadline(deadline, (signal) => this.rest.patch(Routes.channelMessage(this.channelId, messageId), { body: message, signal }));
     } catch (error) {
       if (error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE) throw new MessageGoneError(`message ${messageId} no longer exists`);
-      throw this.deliveryError(error);
+      throw this.deliveryError(error, 'edit');
     }
   }
 
-  private deliveryError(error: unknown): DiscordDeliveryError {
+  private async create(message: DiscordMessage, deadline: number, nonce: string | undefined, key: PostKey | undefined): Promise<string> {
+    const body = nonce === undefined ? message : { ...message, nonce, enforce_nonce: true };
+    let created: unknown;
+    try {
+      created = await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(this.channelId), { body, signal }));
+    } catch (error) {
+      // The message an earlier attempt created under this nonce was deleted since: post it anew,
+      // under a nonce of its own so that this post, too, is safe to repeat.
+      if (key && nonce === nonceFor(this.channelId, key.id) && error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE) {
+        return this.create(message, deadline, nonceFor(this.channelId, `${key.id} again`), key);
+      }
+      throw this.deliveryError(error, 'post', nonce !== undefined);
+    }
+    const id = isRecord(created) && typeof created.id === 'string' && /^\d+$/.test(created.id) ? created.id : undefined;
+    if (id === undefined) throw this.unconfirmed('Discord answered without the message', nonce !== undefined);
+    return id;
+  }
+
+  /** Ends the request, body included, at the outbox's deadline whatever discord.js is doing. */
+  private withinDeadline<T>(deadline: number, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return withDeadline(Math.max(0, deadline - this.clock.now()), undefined, request);
+  }
+
+  private unconfirmed(reason: string, canRetry: boolean): Error {
+    const text = `channel ${this.channelId}: ${reason}; Discord may have the message`;
+    return canRetry ? new DiscordDeliveryError(text, 'unconfirmed') : new UnconfirmedPostError(text);
+  }
+
+  private deliveryError(error: unknown, operation: 'post' | 'edit', canRetry = true): Error {
     const where = `channel ${this.channelId}`;
     if (error instanceof DiscordAPIError) {
       const code = typeof error.code === 'number' ? error.code : undefined;
@@ -51,7 +108,12 @@ export class BotChannelDestination implements Destination {
       return new DiscordDeliveryError(`${where} rejected the message (${detail})`, 'rejected', error.status, code);
     }
     if (error instanceof HTTPError) return new DiscordDeliveryError(`${where}: Discord answered ${error.status}`, 'unavailable', error.status);
-    const reason = error instanceof Error ? error.message : String(error);
+    // No answer in time (ours or discord.js's own timeout), or a success whose body was no message.
+    const timedOut = isDeadlineExceeded(error) || (error instanceof Error && error.name === 'AbortError');
+    if (operation === 'post' && (timedOut || error instanceof SyntaxError)) {
+      return this.unconfirmed(timedOut ? 'no answer in time' : 'Discord answered with an unreadable message', canRetry);
+    }
+    const reason = timedOut ? 'no answer in time' : error instanceof Error ? error.message : String(error);
     return new DiscordDeliveryError(`${where}: ${reason}`, 'unavailable');
   }
 }

@@ -6,7 +6,7 @@ import type { Notification } from '../engine/notification.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { FakeTime } from '../../test/support/fake-time.js';
-import { MessageGoneError, type Destination } from './destination.js';
+import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 import { OutboxWorker } from './outbox-worker.js';
 import type { OutboxEntry } from './ports.js';
 
@@ -18,13 +18,16 @@ class RecordingDestination implements Destination {
   /** Every call fails with this while set: Discord is down. */
   outage: Error | undefined;
   readonly goneMessages = new Set<string>();
+  /** The key of every post attempt, failed ones included. */
+  readonly keys: Array<PostKey | undefined> = [];
   private next = 1;
 
   private failure(): Error | undefined {
     return this.outage ?? this.failures.shift();
   }
 
-  post(message: DiscordMessage): Promise<string> {
+  post(message: DiscordMessage, _deadline: number, key?: PostKey): Promise<string> {
+    this.keys.push(key);
     const failure = this.failure();
     if (failure) return Promise.reject(failure);
     const id = String(this.next++);
@@ -164,6 +167,35 @@ describe('OutboxWorker', () => {
     expect(destination.calls.map((call) => call.title)).toEqual(['good']);
     expect(await outbox.depth()).toEqual([{ destination: 'test', state: 'dead', count: 1 }]);
     expect(outcomes[0]).toMatch(/^failed \d+ rejected$/);
+  });
+
+  it('does not post again after an unconfirmed post; the next notification of the group posts anew', async () => {
+    destination.failures.push(new UnconfirmedPostError('Discord answered 200 without the message'));
+    await outbox.enqueue('test', 'post', notification('g1', 'firing'), time.now());
+    worker.start();
+    await handled(1);
+    expect(outcomes[0]).toMatch(/^failed \d+ unconfirmed$/);
+    expect(await depth()).toBe(0);
+    expect(await outbox.livingMessage('test', 'g1')).toBeUndefined();
+    await outbox.enqueue('test', 'edit', notification('g1', 'resolved'), time.now());
+    worker.notify();
+    await handled(2);
+    expect(destination.calls).toEqual([{ op: 'post', id: '1', title: 'resolved' }]);
+    expect(destination.keys).toHaveLength(2);
+  });
+
+  it('gives each post a key that stays the same across retries and says it is a retry', async () => {
+    destination.failures.push(new DiscordDeliveryError('no answer in time', 'unconfirmed'));
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    await outbox.enqueue('test', 'post', notification('g2', 'other'), time.now());
+    worker.start();
+    await handled(3);
+    const [first, retried, other] = destination.keys;
+    expect(first?.retry).toBe(false);
+    expect(retried).toEqual({ id: first?.id, retry: true });
+    expect(other?.id).not.toBe(first?.id);
+    expect(outcomes[0]).toMatch(/^failed \d+ unconfirmed$/);
+    expect(destination.calls.map((call) => call.title)).toEqual(['v1', 'other']);
   });
 
   it('leaves an undelivered entry in the outbox when stopped, for the next start', async () => {

@@ -2,7 +2,7 @@ import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock, Sleep } from '../util/sleep.js';
-import { MessageGoneError, type Destination } from './destination.js';
+import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 import type { Outbox, OutboxEntry } from './ports.js';
 
 /** The render stage as delivery sees it: a queued notification to the messages to send. */
@@ -25,6 +25,9 @@ export interface OutboxWorkerOptions {
   /** A storage write failed; the worker waits and tries it again. */
   onStorageFailed?: (error: unknown) => void;
 }
+
+/** The same for every attempt at one post of an entry, so a destination can deduplicate repeats. */
+const postKey = (entry: OutboxEntry, index: number): PostKey => ({ id: `${entry.id}:${index}:${entry.groupKey}`, retry: entry.attempts > 0 });
 
 /**
  * Delivers one destination's outbox, oldest first, one message at a time (Discord's rate limits
@@ -139,18 +142,28 @@ export class OutboxWorker {
         await destination.edit(existing, living, deadline);
       } catch (error) {
         if (!(error instanceof MessageGoneError)) throw error;
-        postedId = await destination.post(living, deadline);
+        postedId = await destination.post(living, deadline, postKey(entry, 0));
       }
     } else {
-      postedId = await destination.post(living, deadline);
+      postedId = await destination.post(living, deadline, postKey(entry, 0));
     }
-    for (const message of overflow) await destination.post(message, deadline);
+    for (const [index, message] of overflow.entries()) await destination.post(message, deadline, postKey(entry, index + 1));
     return postedId;
   }
 
   private async handleFailure(entry: OutboxEntry, error: unknown): Promise<void> {
     const { outbox, clock, logger, retry } = this.options;
     const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof UnconfirmedPostError) {
+      // Posting again would show it twice; the group's next notification posts a new message instead.
+      if ((await this.storage(() => outbox.delivered(entry, undefined, clock.now()).then(() => true), 'record a delivery')) === undefined) {
+        outbox.abandoned(entry);
+        return;
+      }
+      this.options.onFailed?.(entry, 'unconfirmed');
+      logger.warn({ groupKey: entry.groupKey, err: reason }, 'Discord did not confirm the message; it is not posted again');
+      return;
+    }
     if (error instanceof DiscordDeliveryError && error.failure === 'rejected') {
       if ((await this.storage(() => outbox.bury(entry, reason).then(() => true), 'set a refused message aside')) === undefined) {
         outbox.abandoned(entry);

@@ -1,7 +1,8 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeDiscord, type FakeDiscord, type FakeWebhook } from '../../test/support/fake-discord.js';
 import { FakeTime } from '../../test/support/fake-time.js';
+import { collectingGarbageUntil } from '../../test/support/garbage-collection.js';
 import { DiscordDeliveryError, DiscordWebhookClient } from './webhook-client.js';
 import { parseWebhookUrl, type WebhookTarget } from './webhook-url.js';
 
@@ -75,10 +76,51 @@ describe('DiscordWebhookClient against the fake Discord', () => {
   });
 
   it('retries a request that timed out', async () => {
+    // An edit: repeating it cannot show anything twice (a timed-out post is not repeated, below).
+    const sent = await client.execute(target, message(1), deadline());
     discord.hangNext(1);
     const realTimeClient = new DiscordWebhookClient({ logger, requestTimeoutMs: 200, sleep: time.sleep, clock: time, backoff: { initialMs: 10, maxMs: 10 } });
-    await realTimeClient.execute(target, message(1), deadline());
+    await realTimeClient.edit(target, sent.id, message(2), deadline());
     expect(discord.messages({ webhookId: webhook.id })).toHaveLength(1);
+    expect(discord.messages({ webhookId: webhook.id })[0]?.embeds[0]?.title).toBe('message 2');
+  });
+
+  it('ends a request Discord never answers at its timeout, under garbage collection and with a shutdown signal', async () => {
+    // Node 20 dropped an AbortSignal.timeout() combined with the shutdown signal through AbortSignal.any().
+    discord.hangNext(1);
+    const shutdown = new AbortController();
+    const realTimeClient = new DiscordWebhookClient({ logger, requestTimeoutMs: 300, signal: shutdown.signal, sleep: time.sleep, clock: time });
+    const started = performance.now();
+    const error = await collectingGarbageUntil(realTimeClient.execute(target, message(1), deadline()).catch((caught: unknown) => caught));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect((error as DiscordDeliveryError).message).toContain('timed out');
+  });
+
+  it('hands a post that timed out back to the outbox instead of posting it again at once', async () => {
+    discord.slowNext(1, 600);
+    const realTimeClient = new DiscordWebhookClient({ logger, requestTimeoutMs: 200, sleep: time.sleep, clock: time, backoff: { initialMs: 10, maxMs: 10 } });
+    const error = (await realTimeClient.execute(target, message(1), deadline()).catch((caught: unknown) => caught)) as DiscordDeliveryError;
+    expect(error).toBeInstanceOf(DiscordDeliveryError);
+    expect(error.failure).toBe('unavailable');
+    expect(error.message).toContain('will be posted again later');
+    // The slow Discord finishes the first post after the client gave up on it.
+    await vi.waitFor(() => expect(discord.messages({ webhookId: webhook.id })).toHaveLength(1), { timeout: 3000, interval: 20 });
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('reports a 2xx answer without the message as unconfirmed and does not post again', async () => {
+    discord.garbleNext(1);
+    const error = (await client.execute(target, message(1), deadline()).catch((caught: unknown) => caught)) as DiscordDeliveryError;
+    expect(error.failure).toBe('unconfirmed');
+    expect(error.status).toBe(200);
+    expect(discord.messages({ webhookId: webhook.id })).toHaveLength(1);
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('takes an edit answered 2xx with garbage as done: the message id is already known', async () => {
+    const sent = await client.execute(target, message(1), deadline());
+    discord.garbleNext(1);
+    expect(await client.edit(target, sent.id, message(2), deadline())).toEqual({ id: sent.id });
   });
 
   it('gives up at the deadline with a retryable error when Discord stays down', async () => {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isDeadlineExceeded, withDeadline } from '../http-client/deadline.js';
 import { sleep as realSleep, systemClock, type Clock, type Sleep } from '../util/sleep.js';
 import { RateLimitTracker } from './rate-limits.js';
 import type { DiscordMessage } from './types.js';
@@ -6,9 +7,11 @@ import { describeWebhook, redactWebhookUrls, type WebhookTarget } from './webhoo
 
 /**
  * Why a delivery did not happen. `retryable` failures may succeed later (Discord down, rate
- * limited past the deadline); the others cannot succeed until someone changes something.
+ * limited past the deadline); `unconfirmed` means Discord may well have the new message but did
+ * not say so with its id (no answer in time, or a success without a readable message), so
+ * posting it again could show it twice; the others cannot succeed until someone changes something.
  */
-export type DeliveryFailure = 'rejected' | 'gone' | 'unauthorized' | 'unavailable';
+export type DeliveryFailure = 'rejected' | 'gone' | 'unauthorized' | 'unavailable' | 'unconfirmed';
 
 export class DiscordDeliveryError extends Error {
   override name = 'DiscordDeliveryError';
@@ -60,13 +63,14 @@ export interface SentMessage {
   id: string;
 }
 
-interface Attempt {
-  method: 'POST' | 'PATCH';
-  url: string;
-  body: DiscordMessage;
-}
+type Attempt = { method: 'POST'; url: string; body: DiscordMessage } | { method: 'PATCH'; url: string; body: DiscordMessage; messageId: string };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** The id of the message in a 2xx answer, if the answer is a message at all. */
+function messageIdIn(body: unknown): string | undefined {
+  return isRecord(body) && typeof body.id === 'string' && /^\d+$/.test(body.id) ? body.id : undefined;
+}
 
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();
@@ -108,7 +112,12 @@ export class DiscordWebhookClient {
     this.backoff = options.backoff ?? { initialMs: 1000, maxMs: 30_000 };
   }
 
-  /** Posts a message and returns its id (the request asks Discord to wait for the message). */
+  /**
+   * Posts a message and returns its id (the request asks Discord to wait for the message). A post
+   * that may have reached Discord without its id coming back (it timed out, or the answer carried
+   * no message) is not sent again: webhooks have no way to check for it or to deduplicate a second
+   * one, so the call rejects with an `unconfirmed` DiscordDeliveryError and the caller decides.
+   */
   async execute(target: WebhookTarget, message: DiscordMessage, options: SendOptions): Promise<SentMessage> {
     const url = `${target.apiBase}/webhooks/${target.id}/${target.token}?wait=true`;
     return this.enqueue(target, { method: 'POST', url, body: message }, options);
@@ -117,7 +126,7 @@ export class DiscordWebhookClient {
   /** Replaces a message this webhook sent earlier. */
   async edit(target: WebhookTarget, messageId: string, message: DiscordMessage, options: SendOptions): Promise<SentMessage> {
     const url = `${target.apiBase}/webhooks/${target.id}/${target.token}/messages/${messageId}`;
-    return this.enqueue(target, { method: 'PATCH', url, body: message }, options);
+    return this.enqueue(target, { method: 'PATCH', url, body: message, messageId }, options);
   }
 
   private enqueue(target: WebhookTarget, attempt: Attempt, options: SendOptions): Promise<SentMessage> {
@@ -135,20 +144,38 @@ export class DiscordWebhookClient {
     const log = this.options.logger;
     for (let failures = 0; ; ) {
       await this.waitUntilAllowed(target.id, deadline, name);
-      let response: Response;
       const started = performance.now();
       const seconds = (): number => (performance.now() - started) / 1000;
+      let answeredStatus: number | undefined;
+      let response: Response;
+      let body: unknown;
       try {
-        response = await this.fetch(attempt.url, {
-          method: attempt.method,
-          headers: { 'content-type': 'application/json', 'user-agent': 'amcord (https://github.com/amcord/amcord)' },
-          body: JSON.stringify(attempt.body),
-          signal: this.requestSignal(),
-        });
+        ({ response, body } = await withDeadline(this.options.requestTimeoutMs, this.options.signal, async (signal) => {
+          const answer = await this.fetch(attempt.url, {
+            method: attempt.method,
+            headers: { 'content-type': 'application/json', 'user-agent': 'amcord (https://github.com/amcord/amcord)' },
+            body: JSON.stringify(attempt.body),
+            signal,
+          });
+          answeredStatus = answer.status;
+          return { response: answer, body: await readBody(answer) };
+        }));
       } catch (error) {
-        this.options.observe?.({ method: attempt.method, status: 'error', seconds: seconds() });
+        this.options.observe?.({ method: attempt.method, status: answeredStatus ?? 'error', seconds: seconds() });
         if (this.options.signal?.aborted) throw new DiscordDeliveryError(`${name}: shutting down`, 'unavailable');
-        const reason = error instanceof Error && error.name === 'TimeoutError' ? 'timed out' : 'network error';
+        const reason = isDeadlineExceeded(error) ? 'timed out' : 'network error';
+        // Edits are safe to repeat. A post whose success answer broke off has landed: posting it
+        // again would show it twice. A post that timed out may or may not land; it goes back to
+        // the outbox and is posted again later, not at once: a lost alert is worse than a
+        // duplicate, and a Discord this slow is better given time.
+        const answeredOk = answeredStatus !== undefined && answeredStatus >= 200 && answeredStatus < 300;
+        if (attempt.method === 'POST' && answeredOk) {
+          log.warn({ webhook: target.id, reason }, 'Discord accepted a new message but its answer broke off; not posting it again');
+          throw new DiscordDeliveryError(`${name}: ${reason}; Discord has the message`, 'unconfirmed', answeredStatus);
+        }
+        if (attempt.method === 'POST' && isDeadlineExceeded(error)) {
+          throw new DiscordDeliveryError(`${name}: ${reason}; Discord may still show the message, which will be posted again later`, 'unavailable');
+        }
         failures += 1;
         log.warn({ webhook: target.id, failures, reason }, 'Discord request failed; backing off');
         await this.backOff(failures, deadline, `${name}: ${reason}`);
@@ -158,10 +185,12 @@ export class DiscordWebhookClient {
       const scope = response.status === 429 ? (response.headers.get('x-ratelimit-scope') ?? 'user') : undefined;
       this.options.observe?.({ method: attempt.method, status: response.status, seconds: seconds(), ...(scope ? { rateLimitScope: scope } : {}) });
       this.limits.update(target.id, response.headers, now);
-      const body = await readBody(response);
       if (response.ok) {
-        const id = isRecord(body) && typeof body.id === 'string' ? body.id : '';
-        return { id };
+        if (attempt.method === 'PATCH') return { id: attempt.messageId };
+        const id = messageIdIn(body);
+        if (id !== undefined) return { id };
+        log.warn({ webhook: target.id, status: response.status }, 'Discord accepted a new message but sent no message id; not posting it again');
+        throw new DiscordDeliveryError(`${name}: Discord answered ${response.status} without the message`, 'unconfirmed', response.status);
       }
       if (response.status === 429) {
         const waitMs = this.limits.limited(target.id, response.headers, body, now);
@@ -186,11 +215,6 @@ export class DiscordWebhookClient {
       return new DiscordDeliveryError(`${name} refused the token (${status} ${detail})`, 'unauthorized', status, code);
     }
     return new DiscordDeliveryError(`${name} rejected the message (${status} ${detail})`, 'rejected', status, code);
-  }
-
-  private requestSignal(): AbortSignal {
-    const timeout = AbortSignal.timeout(this.options.requestTimeoutMs);
-    return this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
   }
 
   private async waitUntilAllowed(bucket: string, deadline: number, name: string): Promise<void> {

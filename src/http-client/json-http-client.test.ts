@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { collectingGarbageUntil } from '../../test/support/garbage-collection.js';
 import { describeFailure, JsonHttpClient, type RequestFailure } from './json-http-client.js';
 
 class TestError extends Error {
@@ -105,6 +106,22 @@ describe('JsonHttpClient', () => {
       const failure = await failureOf(client.request({ method: 'GET', path: '/slow', schema: z.unknown() }));
       expect(failure.kind).toBe('timeout');
       expect(describeFailure('Service', failure)).toBe(`Service at ${baseUrl} did not answer within 0.2 s (GET /slow).`);
+    });
+
+    it('holds while garbage is collected during the wait', async () => {
+      const client = new JsonHttpClient({ baseUrl, timeoutMs: 300 }, (failure) => new TestError(failure));
+      const started = performance.now();
+      const failure = await collectingGarbageUntil(failureOf(client.request({ method: 'GET', path: '/slow', schema: z.unknown() })));
+      expect(failure.kind).toBe('timeout');
+      expect(performance.now() - started).toBeLessThan(2000);
+    });
+
+    it('holds when the transport ignores the abort', async () => {
+      const stuck = new JsonHttpClient(
+        { baseUrl, timeoutMs: 100, fetch: () => new Promise<Response>(() => undefined) },
+        (failure) => new TestError(failure),
+      );
+      expect((await failureOf(stuck.request({ method: 'GET', path: '/x', schema: z.unknown() }))).kind).toBe('timeout');
     });
   });
 });

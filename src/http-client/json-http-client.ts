@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isDeadlineExceeded, withDeadline } from './deadline.js';
 
 /**
  * JSON over fetch with a deadline and failures sorted into kinds a caller can act on.
@@ -82,16 +83,17 @@ export class JsonHttpClient {
     let status: number;
     let text: string;
     try {
-      const response = await this.fetchFunction(url, {
-        method: request.method,
-        headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
+      ({ status, text } = await withDeadline(this.timeoutMs, undefined, async (signal) => {
+        const response = await this.fetchFunction(url, {
+          method: request.method,
+          headers,
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          signal,
+        });
+        return { status: response.status, text: await response.text() };
+      }));
     } catch (error) {
-      if (isTimeout(error)) throw fail({ kind: 'timeout', detail: 'no answer in time', cause: error });
+      if (isDeadlineExceeded(error)) throw fail({ kind: 'timeout', detail: 'no answer in time', cause: error });
       throw fail({ kind: 'unreachable', detail: describeNetworkError(error), cause: error });
     }
 
@@ -187,12 +189,6 @@ function summariseIssues(error: z.ZodError): string {
     .slice(0, 3)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
-}
-
-/** AbortSignal.timeout rejects with a DOMException named TimeoutError. */
-function isTimeout(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null || !('name' in error)) return false;
-  return error.name === 'TimeoutError' || error.name === 'AbortError';
 }
 
 /** undici hides the useful part ("ECONNREFUSED 127.0.0.1:1") in error.cause. */

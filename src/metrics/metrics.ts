@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 type OutboxKind = 'post' | 'edit';
 
 /** Why a delivery attempt failed, as the outbox worker reports it. */
-export const FAILURE_REASONS = ['unavailable', 'rejected', 'gone', 'unauthorized', 'error'] as const;
+export const FAILURE_REASONS = ['unavailable', 'unconfirmed', 'rejected', 'gone', 'unauthorized', 'error'] as const;
 
 /** A destination as the delivery counters see it: preview destinations print, they never send. */
 export interface DeliveredTo {

@@ -400,6 +400,73 @@ describe('rate limits', () => {
   });
 });
 
+describe('bot messages and nonces', () => {
+  const channelId = '345678901234567890';
+  const asBot = (body: unknown, token = 'Bot one'): Promise<Response> =>
+    fetch(`${fake.apiBase}/v10/channels/${channelId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: token },
+      body: JSON.stringify(body),
+    });
+
+  it('returns the message created earlier for a nonce enforced again, and creates nothing', async () => {
+    const first = await json<ApiMessage & { nonce?: string }>(await asBot({ content: 'firing', nonce: 'entry-1', enforce_nonce: true }));
+    expect(first.nonce).toBe('entry-1');
+    clock += 60_000;
+    const again = await asBot({ content: 'firing, newer', nonce: 'entry-1', enforce_nonce: true });
+    expect(again.status).toBe(200);
+    expect(await json<ApiMessage>(again)).toMatchObject({ id: first.id, content: 'firing' });
+    expect(fake.messages({ channelId }).map((message) => message.content)).toEqual(['firing']);
+  });
+
+  it('creates a new message for the same nonce without enforce_nonce, from another author, or after the window', async () => {
+    await asBot({ content: '1', nonce: 'n', enforce_nonce: true });
+    await asBot({ content: '2', nonce: 'n' });
+    await asBot({ content: '3', nonce: 'n', enforce_nonce: true }, 'Bot two');
+    clock += 120_000;
+    await asBot({ content: '4', nonce: 'n', enforce_nonce: true });
+    expect(fake.messages({ channelId }).map((message) => message.content)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('answers Unknown Message for an enforced nonce whose message was deleted', async () => {
+    const created = await json<ApiMessage>(await asBot({ content: 'firing', nonce: 'deleted', enforce_nonce: true }));
+    const route = `${fake.apiBase}/v10/channels/${channelId}/messages/${created.id}`;
+    expect((await fetch(route, { method: 'DELETE', headers: { authorization: 'Bot one' } })).status).toBe(204);
+    const again = await asBot({ content: 'firing', nonce: 'deleted', enforce_nonce: true });
+    expect(again.status).toBe(404);
+    expect((await json<DiscordErrorBody>(again)).code).toBe(10008);
+    expect(fake.messages({ channelId })).toEqual([]);
+  });
+
+  it('shows the nonce only in the answer to the create', async () => {
+    const created = await json<ApiMessage & { nonce?: string }>(await asBot({ content: 'firing', nonce: 42, enforce_nonce: true }));
+    expect(created.nonce).toBe(42);
+    expect(fake.messages({ channelId })[0]?.nonce).toBe(42);
+    const edit = await fetch(`${fake.apiBase}/v10/channels/${channelId}/messages/${created.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: 'Bot one' },
+      body: JSON.stringify({ content: 'resolved' }),
+    });
+    expect(await json<Record<string, unknown>>(edit)).not.toHaveProperty('nonce');
+  });
+
+  it('rejects a nonce over 25 characters with 50035', async () => {
+    const response = await asBot({ content: 'x', nonce: text(26), enforce_nonce: true });
+    expect(response.status).toBe(400);
+    const error = await json<DiscordErrorBody>(response);
+    expect(error.code).toBe(50035);
+    expect(errorCodesAt(error.errors, ['nonce'])).toEqual(['BASE_TYPE_MAX_LENGTH']);
+    expect((await asBot({ content: 'x', nonce: text(25), enforce_nonce: true })).status).toBe(200);
+  });
+
+  it('ignores a nonce sent to a webhook', async () => {
+    const response = await send(`${hook.url}?wait=true`, { content: 'x', nonce: 'n', enforce_nonce: true });
+    expect(await json<Record<string, unknown>>(response)).not.toHaveProperty('nonce');
+    await send(`${hook.url}?wait=true`, { content: 'y', nonce: 'n', enforce_nonce: true });
+    expect(fake.messages({ webhookId: hook.id })).toHaveLength(2);
+  });
+});
+
 describe('fault injection', () => {
   it('fails the next requests with failNext', async () => {
     fake.failNext(2, { status: 502 });
@@ -429,6 +496,43 @@ describe('fault injection', () => {
     expect(fake.requests[0]).toMatchObject({ method: 'POST', status: undefined });
     expect((await send(hook.url, { content: 'y' })).status).toBe(204);
     expect(fake.messages().map((m) => m.content)).toEqual(['y']);
+  });
+
+  it('answers 2xx with garbage after creating the message, with garbleNext', async () => {
+    fake.garbleNext(1);
+    const garbled = await send(`${hook.url}?wait=true`, { content: 'x' });
+    expect(garbled.status).toBe(200);
+    expect(garbled.headers.get('content-type')).toBe('application/json');
+    await expect(garbled.json()).rejects.toThrow(SyntaxError);
+    expect(fake.messages().map((m) => m.content)).toEqual(['x']);
+    // Errors are not garbled, and the fault is used up by the request it applied to.
+    fake.garbleNext(1, { body: '<html>proxy</html>' });
+    expect((await send(hook.url, {})).status).toBe(400);
+    expect(await (await send(`${hook.url}?wait=true`, { content: 'y' })).text()).toMatch(/^\{"id"/);
+  });
+
+  it('garbles or fails only requests to the chosen channel', async () => {
+    const channelId = '345678901234567890';
+    fake.failNext(1, { status: 503, channelId });
+    expect((await send(hook.url, { content: 'webhook' })).status).toBe(204);
+    const asBot = await fetch(`${fake.apiBase}/v10/channels/${channelId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bot one' },
+      body: JSON.stringify({ content: 'bot' }),
+    });
+    expect(asBot.status).toBe(503);
+  });
+
+  it('handles a request late with slowNext, creating the message even when the client gave up', async () => {
+    fake.slowNext(1, 300);
+    const started = performance.now();
+    await expect(send(hook.url, { content: 'late' }, { signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(fake.messages()).toEqual([]);
+    await vi.waitFor(() => expect(fake.messages().map((m) => m.content)).toEqual(['late']), { timeout: 2000, interval: 20 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    // Answered in the end when the client waits long enough.
+    fake.slowNext(1, 100);
+    expect((await send(`${hook.url}?wait=true`, { content: 'patient' })).status).toBe(200);
   });
 
   it('closes promptly while a request hangs', async () => {

@@ -1,8 +1,9 @@
 /**
  * A fake Discord HTTP API for tests, bound to 127.0.0.1 on a random port.
  *
- * It serves webhook execute/edit/get/delete and `GET /gateway/bot` under both `/api/v10/...`
- * and the un-versioned `/api/...`, validates message bodies against Discord's limits, applies
+ * It serves webhook execute/edit/get/delete, the bot's channel messages (create with Discord's
+ * nonce rules, edit, delete) and `GET /gateway/bot` under both `/api/v10/...` and the
+ * un-versioned `/api/...`, validates message bodies against Discord's limits, applies
  * Discord-shaped rate limits, records every request and can inject faults. The behaviour it
  * honours is listed in docs/discord.md.
  *
@@ -38,6 +39,11 @@ export interface FakeDiscordOptions {
   channelRateLimit?: RateLimitConfig | false;
   /** Requests across the whole fake (429 with scope "global"). Off unless given; Discord's is 50 per 1000 ms. */
   globalRateLimit?: RateLimitConfig;
+  /**
+   * How long a bot's `nonce` with `enforce_nonce: true` finds the message it created (fake clock).
+   * Discord says "the past few minutes"; the default, 2 minutes, is the cautious reading.
+   */
+  nonceWindowMs?: number;
 }
 
 export interface FakeWebhook {
@@ -109,6 +115,8 @@ export interface StoredMessage {
   mentionUsers: string[];
   mentionRoles: string[];
   mentionEveryone: boolean;
+  /** The `nonce` a bot sent with the message; Discord answers it only to the create request. */
+  nonce: string | number | null;
   createdAt: number;
   editedAt: number | null;
   edits: number;
@@ -162,9 +170,22 @@ export interface FailFault {
   retryAfter?: number;
   /** Only requests for this webhook consume the fault. */
   webhookId?: string;
+  /** Only requests to this channel's routes consume the fault. */
+  channelId?: string;
 }
 
 export type RateLimitScope = 'user' | 'shared' | 'global';
+
+/** Which requests consume a fault: all, one webhook's, or those to one channel's routes (the bot's). */
+export interface FaultTarget {
+  webhookId?: string;
+  channelId?: string;
+}
+
+export interface GarbleOptions extends FaultTarget {
+  /** Sent instead of the message, as `application/json`. Default: JSON cut off before the id. */
+  body?: string;
+}
 
 export interface RouteContext {
   method: string;
@@ -221,7 +242,18 @@ export interface FakeDiscord {
   /** The next `count` requests (optionally only one webhook's) fail with the given status. */
   failNext(count: number, fault: FailFault): void;
   /** The next `count` requests are never answered; `close()` still ends promptly. */
-  hangNext(count: number, options?: { webhookId?: string }): void;
+  hangNext(count: number, options?: FaultTarget): void;
+  /**
+   * The next `count` requests are handled after `delayMs` on the real clock, like a Discord slow
+   * to process them: the message is created then even if the client gave up, and the answer goes
+   * out if the connection is still open. `close()` drops requests still waiting.
+   */
+  slowNext(count: number, delayMs: number, options?: FaultTarget): void;
+  /**
+   * The next `count` requests are handled as usual (a post creates its message), but a 2xx answer
+   * carries `body` instead of the message, as a broken proxy or truncated answer would.
+   */
+  garbleNext(count: number, options?: GarbleOptions): void;
   /** The next `count` requests get 429 with this Retry-After. */
   rateLimitNext(count: number, retryAfterSeconds: number, options?: { webhookId?: string; scope?: RateLimitScope }): void;
   clearFaults(): void;
@@ -270,6 +302,11 @@ export const DiscordErrorCode = {
   invalidFormBody: 50035,
   invalidJson: 50109,
 } as const;
+
+/** Discord's limit on a message nonce, in characters. */
+export const NONCE_MAX_LENGTH = 25;
+export const DEFAULT_NONCE_WINDOW_MS = 120_000;
+const GARBLED_BODY = '{"type":0,"channel_id":"';
 
 export function discordError(status: number, code: number, message: string): RouteResponse {
   return { status, body: { message, code } };
@@ -727,6 +764,16 @@ function readDraft(form: FormReader, body: Record<string, unknown>, kind: DraftK
   return compact(draft);
 }
 
+/** A nonce is a string or an integer of up to 25 characters. */
+function readNonce(form: FormReader, value: unknown): string | number | null {
+  if (isAbsent(value)) return null;
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    if (String(value).length > NONCE_MAX_LENGTH) form.fail(['nonce'], 'BASE_TYPE_MAX_LENGTH', `Must be ${NONCE_MAX_LENGTH} or fewer in length.`);
+    return value;
+  }
+  return form.string(value, ['nonce'], { max: NONCE_MAX_LENGTH }) ?? null;
+}
+
 /** Discord treats whitespace-only content as no content. */
 function isEmptyMessage(content: string, embeds: readonly Embed[]): boolean {
   return content.trim() === '' && embeds.length === 0;
@@ -795,6 +842,11 @@ function toApiMessage(message: StoredMessage, webhook: FakeWebhook | undefined):
     timestamp: discordTimestamp(message.createdAt),
     edited_timestamp: message.editedAt === null ? null : discordTimestamp(message.editedAt),
   };
+}
+
+/** The answer to a create: the message, and the nonce it was sent with (only ever shown here). */
+function toCreatedMessage(message: StoredMessage, webhook: FakeWebhook): Record<string, unknown> {
+  return { ...toApiMessage(message, webhook), ...(message.nonce === null ? {} : { nonce: message.nonce }) };
 }
 
 function toApiWebhook(webhook: FakeWebhook): Record<string, unknown> {
@@ -917,12 +969,18 @@ function withHeaders(answer: RouteResponse, headers: Record<string, string>): Ro
 type FaultAction =
   | { kind: 'fail'; status: number; body?: unknown; retryAfter?: number }
   | { kind: 'hang' }
+  | { kind: 'slow'; delayMs: number }
+  | { kind: 'garble'; body: string }
   | { kind: 'rateLimit'; retryAfterSeconds: number; scope: RateLimitScope };
 
-interface PendingFault {
+interface PendingFault extends FaultTarget {
   remaining: number;
-  webhookId?: string;
   action: FaultAction;
+}
+
+function channelIdInPath(relativePath: string | undefined): string | undefined {
+  const match = /^\/channels\/(\d+)(?:\/|$)/.exec(relativePath ?? '');
+  return match?.[1];
 }
 
 function failResponse(action: Extract<FaultAction, { kind: 'fail' }>): RouteResponse {
@@ -983,9 +1041,15 @@ class FakeDiscordServer implements FakeDiscord {
   private readonly faults: PendingFault[] = [];
   private readonly closeHooks: (() => void | Promise<void>)[] = [];
   private closing: Promise<void> | undefined;
+  private readonly nonceWindowMs: number;
+  /** Messages created with `enforce_nonce`, by author and nonce: `${token} ${nonce}`. */
+  private readonly nonces = new Map<string, { messageId: string; at: number }>();
+  /** Requests held by `slowNext`, dropped on close. */
+  private readonly slowTimers = new Set<NodeJS.Timeout>();
 
   constructor(options: FakeDiscordOptions) {
     this.clock = options.now ?? Date.now;
+    this.nonceWindowMs = options.nonceWindowMs ?? DEFAULT_NONCE_WINDOW_MS;
     this.bucketLimiter = new FixedWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
     const channelLimit = options.channelRateLimit ?? DEFAULT_CHANNEL_RATE_LIMIT;
     this.channelLimiter = channelLimit === false ? undefined : new FixedWindowLimiter(channelLimit);
@@ -1074,6 +1138,7 @@ class FakeDiscordServer implements FakeDiscord {
     this.requests.length = 0;
     this.store.clear();
     this.faults.length = 0;
+    this.nonces.clear();
     this.bucketLimiter.clear();
     this.channelLimiter?.clear();
     this.globalLimiter?.clear();
@@ -1082,16 +1147,25 @@ class FakeDiscordServer implements FakeDiscord {
   // --- faults ------------------------------------------------------------------------------
 
   failNext(count: number, fault: FailFault): void {
-    const { webhookId, ...action } = fault;
-    this.addFault(count, webhookId, { kind: 'fail', ...action });
+    const { webhookId, channelId, ...action } = fault;
+    this.addFault(count, { webhookId, channelId }, { kind: 'fail', ...action });
   }
 
-  hangNext(count: number, options: { webhookId?: string } = {}): void {
-    this.addFault(count, options.webhookId, { kind: 'hang' });
+  hangNext(count: number, options: FaultTarget = {}): void {
+    this.addFault(count, options, { kind: 'hang' });
+  }
+
+  slowNext(count: number, delayMs: number, options: FaultTarget = {}): void {
+    this.addFault(count, options, { kind: 'slow', delayMs });
+  }
+
+  garbleNext(count: number, options: GarbleOptions = {}): void {
+    const { body = GARBLED_BODY, ...target } = options;
+    this.addFault(count, target, { kind: 'garble', body });
   }
 
   rateLimitNext(count: number, retryAfterSeconds: number, options: { webhookId?: string; scope?: RateLimitScope } = {}): void {
-    this.addFault(count, options.webhookId, { kind: 'rateLimit', retryAfterSeconds, scope: options.scope ?? 'user' });
+    this.addFault(count, { webhookId: options.webhookId }, { kind: 'rateLimit', retryAfterSeconds, scope: options.scope ?? 'user' });
   }
 
   clearFaults(): void {
@@ -1127,6 +1201,8 @@ class FakeDiscordServer implements FakeDiscord {
   }
 
   private async shutDown(): Promise<void> {
+    for (const timer of this.slowTimers) clearTimeout(timer);
+    this.slowTimers.clear();
     for (const hook of this.closeHooks) await hook();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -1153,8 +1229,19 @@ class FakeDiscordServer implements FakeDiscord {
     };
     this.requests.push(record);
 
-    const fault = this.takeFault(record.webhookId);
+    const fault = this.takeFault(record.webhookId, channelIdInPath(relativePath));
     if (fault?.kind === 'hang') return; // answered never; close() destroys the socket
+    if (fault?.kind === 'slow') {
+      // Handled later whether or not the client is still there, as a server busy with it would.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.slowTimers.delete(timer);
+          resolve();
+        }, fault.delayMs);
+        this.slowTimers.add(timer);
+      });
+      if (this.closing) return;
+    }
 
     let answer: RouteResponse;
     if (fault?.kind === 'fail') answer = failResponse(fault);
@@ -1170,6 +1257,9 @@ class FakeDiscordServer implements FakeDiscord {
         rawBody,
       };
       answer = await this.route(context, record);
+    }
+    if (fault?.kind === 'garble' && answer.status >= 200 && answer.status < 300) {
+      answer = { status: answer.status, body: fault.body, headers: { ...answer.headers, 'Content-Type': 'application/json' } };
     }
     record.status = answer.status;
     sendResponse(response, answer);
@@ -1206,13 +1296,15 @@ class FakeDiscordServer implements FakeDiscord {
     return pathMatched ? 'wrong-method' : undefined;
   }
 
-  private addFault(count: number, webhookId: string | undefined, action: FaultAction): void {
-    if (count > 0) this.faults.push({ remaining: count, webhookId, action });
+  private addFault(count: number, target: FaultTarget, action: FaultAction): void {
+    if (count > 0) this.faults.push({ remaining: count, webhookId: target.webhookId, channelId: target.channelId, action });
   }
 
   /** Faults are consumed in the order they were added, each by the requests it applies to. */
-  private takeFault(webhookId: string | undefined): FaultAction | undefined {
-    const index = this.faults.findIndex((fault) => fault.webhookId === undefined || fault.webhookId === webhookId);
+  private takeFault(webhookId: string | undefined, channelId: string | undefined): FaultAction | undefined {
+    const applies = (fault: PendingFault): boolean =>
+      (fault.webhookId === undefined || fault.webhookId === webhookId) && (fault.channelId === undefined || fault.channelId === channelId);
+    const index = this.faults.findIndex(applies);
     const fault = this.faults[index];
     if (fault === undefined) return undefined;
     fault.remaining -= 1;
@@ -1239,7 +1331,7 @@ class FakeDiscordServer implements FakeDiscord {
     // The bot posting in a channel: stored like an application-owned webhook's messages, so
     // components (buttons) are kept and messages(channelId) finds them.
     const channelBucket = { bucket: (params: Record<string, string>) => `channel:${params.channelId ?? ''}` };
-    add('POST', '/channels/:channelId/messages', this.asBot((context, poster) => this.execute(context, poster, true)), channelBucket);
+    add('POST', '/channels/:channelId/messages', this.asBot((context, poster) => this.createMessage(context, poster)), channelBucket);
     add(
       'PATCH',
       '/channels/:channelId/messages/:messageId',
@@ -1247,6 +1339,16 @@ class FakeDiscordServer implements FakeDiscord {
         const message = this.store.get(context.params.messageId ?? '');
         if (!message || message.webhookId !== poster.id) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
         return this.edit(context, poster, message);
+      }),
+      channelBucket,
+    );
+    add(
+      'DELETE',
+      '/channels/:channelId/messages/:messageId',
+      this.asBot((context, poster) => {
+        const message = this.store.get(context.params.messageId ?? '');
+        if (!message || message.webhookId !== poster.id) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
+        return this.removeMessage(message);
       }),
       channelBucket,
     );
@@ -1305,7 +1407,8 @@ class FakeDiscordServer implements FakeDiscord {
     return { status: 204 };
   }
 
-  private execute(context: RouteContext, webhook: FakeWebhook, alwaysReturnMessage = false): RouteResponse {
+  /** Webhook execute, and the bot's create after its nonce checks; only a bot's message keeps a nonce. */
+  private execute(context: RouteContext, webhook: FakeWebhook, alwaysReturnMessage = false, nonce: string | number | null = null): RouteResponse {
     const body = readJsonObject(context);
     if (!body.ok) return body.response;
     const checked = checkNewMessage(body.value);
@@ -1316,9 +1419,38 @@ class FakeDiscordServer implements FakeDiscord {
     const channel = this.channelLimiter?.take(webhook.channelId, now);
     if (channel && !channel.allowed) return rateLimitedResponse(channel.resetAt - now, 'shared');
 
-    const message = this.storeNewMessage(webhook, checked.draft);
+    const message = this.storeNewMessage(webhook, checked.draft, nonce);
     const wait = alwaysReturnMessage || /^(true|1)$/i.test(context.query.get('wait') ?? '');
-    return wait ? { status: 200, body: toApiMessage(message, webhook) } : { status: 204 };
+    return wait ? { status: 200, body: toCreatedMessage(message, webhook) } : { status: 204 };
+  }
+
+  /**
+   * The bot's Create Message: a message that is always returned, plus Discord's nonce rules. The
+   * nonce (up to 25 characters) is echoed in the answer to this request only; reading the message
+   * later does not show it. With `enforce_nonce: true`, a nonce the same author used within the
+   * window returns that message instead of creating one, and "Unknown Message" if it was deleted
+   * since (as Discord's developers describe it: a safe retry, not a way to post again).
+   */
+  private createMessage(context: RouteContext, poster: FakeWebhook): RouteResponse {
+    const body = readJsonObject(context);
+    if (!body.ok) return body.response;
+    const form = new FormReader();
+    const nonce = readNonce(form, body.value.nonce);
+    const enforce = form.boolean(body.value.enforce_nonce, ['enforce_nonce']) === true;
+    if (form.issues.length > 0) return invalidFormBody(form.issues);
+    if (nonce === null || !enforce) return this.execute(context, poster, true, nonce);
+
+    const key = `${context.headers.authorization ?? ''} ${String(nonce)}`;
+    const earlier = this.nonces.get(key);
+    if (earlier && this.now() - earlier.at < this.nonceWindowMs) {
+      const message = this.store.get(earlier.messageId);
+      if (!message) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
+      return { status: 200, body: toCreatedMessage(message, poster) };
+    }
+    const answer = this.execute(context, poster, true, nonce);
+    const created = answer.status === 200 && isRecord(answer.body) ? answer.body.id : undefined;
+    if (typeof created === 'string') this.nonces.set(key, { messageId: created, at: this.now() });
+    return answer;
   }
 
   private edit(context: RouteContext, webhook: FakeWebhook, message: StoredMessage): RouteResponse {
@@ -1351,7 +1483,7 @@ class FakeDiscordServer implements FakeDiscord {
     return { status: 204 };
   }
 
-  private storeNewMessage(webhook: FakeWebhook, draft: MessageDraft): StoredMessage {
+  private storeNewMessage(webhook: FakeWebhook, draft: MessageDraft, nonce: string | number | null = null): StoredMessage {
     const content = draft.content ?? '';
     const allowedMentions = draft.allowedMentions ?? null;
     const message: StoredMessage = {
@@ -1365,6 +1497,7 @@ class FakeDiscordServer implements FakeDiscord {
       components: componentsFor(webhook, draft.components ?? []),
       allowedMentions,
       ...resolveMentions(content, allowedMentions),
+      nonce,
       createdAt: this.now(),
       editedAt: null,
       edits: 0,

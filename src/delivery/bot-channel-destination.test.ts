@@ -1,0 +1,82 @@
+import { REST } from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeDiscord, type FakeDiscord } from '../../test/support/fake-discord.js';
+import { collectingGarbageUntil } from '../../test/support/garbage-collection.js';
+import { DiscordDeliveryError } from '../discord/webhook-client.js';
+import { BotChannelDestination, nonceFor } from './bot-channel-destination.js';
+import { MessageGoneError, UnconfirmedPostError } from './destination.js';
+
+const CHANNEL = '456789012345678903';
+const titled = (title: string) => ({ embeds: [{ title }] });
+
+describe('BotChannelDestination against the fake Discord', () => {
+  let discord: FakeDiscord;
+  let destination: BotChannelDestination;
+
+  beforeEach(async () => {
+    discord = await startFakeDiscord({ rateLimit: { limit: 50, windowMs: 1000 }, channelRateLimit: false });
+    destination = new BotChannelDestination('bot', new REST({ api: discord.apiBase }).setToken('bot-token'), CHANNEL);
+  });
+
+  afterEach(() => discord.close());
+
+  const deadline = (ms = 10_000) => Date.now() + ms;
+  const messages = () => discord.messages({ channelId: CHANNEL });
+  const failureOf = (pending: Promise<unknown>) => pending.then(() => undefined, (error: unknown) => error);
+
+  it('posts with a nonce of the post key, enforced', async () => {
+    const id = await destination.post(titled('firing'), deadline(), { id: '7:0:group', retry: false });
+    expect(messages().map((message) => message.id)).toEqual([id]);
+    expect(discord.requests[0]?.body).toMatchObject({ nonce: nonceFor(CHANNEL, '7:0:group'), enforce_nonce: true });
+    expect(nonceFor(CHANNEL, '7:0:group')).toHaveLength(25);
+    expect(nonceFor(CHANNEL, '7:1:group')).not.toBe(nonceFor(CHANNEL, '7:0:group'));
+  });
+
+  it('reports a 200 with garbage as unconfirmed; the repeat gets the same message back', async () => {
+    discord.garbleNext(1);
+    const error = await failureOf(destination.post(titled('firing'), deadline(), { id: '1:0:g', retry: false }));
+    expect(error).toBeInstanceOf(DiscordDeliveryError);
+    expect((error as DiscordDeliveryError).failure).toBe('unconfirmed');
+    const id = await destination.post(titled('firing'), deadline(), { id: '1:0:g', retry: true });
+    expect(messages()).toHaveLength(1);
+    expect(messages()[0]?.id).toBe(id);
+  });
+
+  it('brings a repeat up to date: Discord answers it with the message as first sent', async () => {
+    discord.garbleNext(1);
+    await failureOf(destination.post(titled('v1 firing'), deadline(), { id: '2:0:g', retry: false }));
+    // Meanwhile the entry took on the group's newer state.
+    const id = await destination.post(titled('v2 resolved'), deadline(), { id: '2:0:g', retry: true });
+    expect(messages()).toHaveLength(1);
+    expect(messages()[0]).toMatchObject({ id, edits: 1, embeds: [{ title: 'v2 resolved' }] });
+  });
+
+  it('posts anew when the message an earlier attempt created was deleted since', async () => {
+    discord.garbleNext(1);
+    await failureOf(destination.post(titled('firing'), deadline(), { id: '3:0:g', retry: false }));
+    const [first] = messages();
+    await fetch(`${discord.apiBase}/v10/channels/${CHANNEL}/messages/${first?.id ?? ''}`, { method: 'DELETE', headers: { authorization: 'Bot bot-token' } });
+    const id = await destination.post(titled('firing'), deadline(), { id: '3:0:g', retry: true });
+    expect(id).not.toBe(first?.id);
+    expect(messages().map((message) => message.id)).toEqual([id]);
+    // That post is safe to repeat too.
+    expect(await destination.post(titled('firing'), deadline(), { id: '3:0:g', retry: true })).toBe(id);
+  });
+
+  it('without a post key, an unconfirmed post cannot be repeated safely', async () => {
+    discord.garbleNext(1);
+    expect(await failureOf(destination.post(titled('firing'), deadline()))).toBeInstanceOf(UnconfirmedPostError);
+  });
+
+  it('ends a post Discord never answers at the deadline, under garbage collection', async () => {
+    discord.hangNext(1);
+    const started = performance.now();
+    const error = await collectingGarbageUntil(failureOf(destination.post(titled('firing'), deadline(400), { id: '4:0:g', retry: false })));
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect((error as DiscordDeliveryError).failure).toBe('unconfirmed');
+  });
+
+  it('reports an edit of a deleted message as gone', async () => {
+    expect(await failureOf(destination.edit('123456789012345678', titled('x'), deadline()))).toBeInstanceOf(MessageGoneError);
+  });
+});
