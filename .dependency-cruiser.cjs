@@ -4,9 +4,9 @@
  */
 const LAYERS = [
   ['util'],
-  ['log', 'config', 'metrics'],
-  ['http-client', 'severity'],
+  ['log', 'http-client', 'severity'],
   ['alertmanager', 'prometheus', 'discord'],
+  ['config', 'metrics'],
   ['engine'],
   ['routing', 'render'],
   ['delivery', 'watchdog'],

@@ -5,7 +5,8 @@ import type { Logger } from '../log/logger.js';
 import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
 import { type DispatchContext, handleInteraction, type InteractionOutcome } from './interactions/dispatch.js';
 import { commandRegistry } from './commands/registry.js';
-import { loggableError, scrubberFor } from './redact.js';
+import { makeScrubber } from '../log/scrub.js';
+import { loggableError } from './redact.js';
 import { DEFAULT_DEFER_AFTER_MS } from './interactions/respond.js';
 import type { SilenceButtonOptions } from './silences/silence-buttons.js';
 
@@ -41,10 +42,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const logger = rootLogger.child({ module: 'bot' });
   const token = config.bot.token;
   if (token === undefined || token === '') throw new Error('bot.token (or bot.token_file) is required to start the Discord bot');
-  const scrub = scrubberFor(token);
+  const scrub = makeScrubber([token]);
 
   // Guilds is the least intent: interactions need no privileged or message intents.
-  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.bot.api_base } });
+  // discord.request_timeout bounds the bot's requests too (discord.js's own default is 15 s).
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: config.bot.api_base, timeout: config.discord.request_timeout } });
   const dispatchContext: DispatchContext = {
     commands: commandRegistry,
     clients: {

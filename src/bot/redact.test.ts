@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loggableError, scrubberFor } from './redact.js';
+import { makeScrubber } from '../log/scrub.js';
+import { loggableError } from './redact.js';
 
-describe('scrubberFor', () => {
-  const scrub = scrubberFor('MTIz.bot-token');
+describe('the secret scrubber', () => {
+  const scrub = makeScrubber(['MTIz.bot-token']);
 
   it('removes the bot token and interaction or webhook tokens', () => {
     expect(scrub('Bot MTIz.bot-token failed')).toBe('Bot <redacted> failed');
@@ -22,7 +23,7 @@ describe('loggableError', () => {
       url: 'https://discord.com/api/v10/interactions/1/secret-token/callback',
       requestBody: { json: { content: 'x' } },
     });
-    const logged = loggableError(error, scrubberFor('MTIz.bot-token'));
+    const logged = loggableError(error, makeScrubber(['MTIz.bot-token']));
     expect(logged).toMatchObject({ name: 'DiscordAPIError[10062]', message: 'Unknown interaction', status: 404, code: 10062 });
     expect(JSON.stringify(logged)).not.toContain('secret-token');
     expect(loggableError('plain', (text) => text)).toEqual({ name: 'Error', message: 'plain' });

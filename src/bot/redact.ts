@@ -1,14 +1,8 @@
 /**
  * Errors from discord.js carry the request URL, and interaction URLs carry the interaction's
- * token (valid for 15 minutes). Logs get a reduced, scrubbed copy instead of the error itself.
+ * token (valid for 15 minutes). Logs get a reduced copy, scrubbed by log/scrub.ts, instead of the
+ * error itself.
  */
-
-const TOKEN_IN_PATH = /(\/(?:interactions|webhooks)\/\d+\/)[^/\s?"']+/g;
-
-/** Replaces `secret` (the bot token) and any interaction or webhook token in the text. */
-export function scrubberFor(secret: string): (text: string) => string {
-  return (text) => (secret === '' ? text : text.split(secret).join('<redacted>')).replace(TOKEN_IN_PATH, '$1<redacted>');
-}
 
 export interface LoggableError {
   name: string;

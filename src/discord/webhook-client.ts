@@ -3,7 +3,8 @@ import { isDeadlineExceeded, withDeadline } from '../http-client/deadline.js';
 import { sleep as realSleep, systemClock, type Clock, type Sleep } from '../util/sleep.js';
 import { RateLimitTracker } from './rate-limits.js';
 import type { DiscordMessage } from './types.js';
-import { describeWebhook, redactWebhookUrls, type WebhookTarget } from './webhook-url.js';
+import { scrubTokenPaths } from '../log/scrub.js';
+import { describeWebhook, type WebhookTarget } from './webhook-url.js';
 
 /**
  * Why a delivery did not happen. `retryable` failures may succeed later (Discord down, rate
@@ -22,7 +23,7 @@ export class DiscordDeliveryError extends Error {
     /** Discord's JSON error code, when it sent one (10015 unknown webhook, 50035 invalid body, …). */
     readonly discordCode?: number,
   ) {
-    super(redactWebhookUrls(message));
+    super(scrubTokenPaths(message));
   }
 
   get retryable(): boolean {

@@ -19,8 +19,3 @@ export function parseWebhookUrl(url: string): WebhookTarget {
 export function describeWebhook(target: WebhookTarget): string {
   return `webhook ${target.id}`;
 }
-
-/** Replaces the token of any webhook URL in a text, for messages that might quote one. */
-export function redactWebhookUrls(text: string): string {
-  return text.replace(/(\/webhooks\/\d+\/)[\w-]+/g, '$1<redacted>');
-}

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { redactWebhookUrls } from '../discord/webhook-url.js';
+import { makeScrubber } from './scrub.js';
 
 export type { Logger } from 'pino';
 
@@ -27,16 +27,6 @@ const REDACT_PATHS = [
   'headers.authorization',
   'req.headers.authorization',
 ];
-
-/** Scrubs secret values and webhook tokens out of a text that is about to be logged or shown. */
-export function makeScrubber(secrets: readonly string[]): (text: string) => string {
-  const values = secrets.filter((secret) => secret.length >= 4).sort((a, b) => b.length - a.length);
-  return (text) => {
-    let result = text;
-    for (const secret of values) result = result.split(secret).join('<redacted>');
-    return redactWebhookUrls(result);
-  };
-}
 
 /**
  * The one root logger. Areas take `logger.child({ module })`. Secrets are removed twice: by key

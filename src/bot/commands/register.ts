@@ -2,7 +2,7 @@ import { REST, Routes } from 'discord.js';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
 import type { BotCommand } from './command.js';
-import { scrubberFor } from '../redact.js';
+import { makeScrubber } from '../../log/scrub.js';
 import { COMMANDS } from './registry.js';
 
 export interface RegisterCommandsOptions {
@@ -28,13 +28,13 @@ export async function registerCommands(options: RegisterCommandsOptions): Promis
     throw new Error(`Cannot register slash commands: ${missing.join(', ')} must be set`);
   }
 
-  const rest = new REST({ api: apiBase }).setToken(token);
+  const rest = new REST({ api: apiBase, timeout: config.discord.request_timeout }).setToken(token);
   const body = (options.commands ?? COMMANDS).map((command) => command.data);
   let registered: unknown;
   try {
     registered = await rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body });
   } catch (error) {
-    const reason = scrubberFor(token)(error instanceof Error ? error.message : String(error));
+    const reason = makeScrubber([token])(error instanceof Error ? error.message : String(error));
     throw new Error(
       `Registering slash commands with guild ${guildId} failed: ${reason}. ` +
         'Check bot.application_id and bot.guild_id, and that the bot was invited with the applications.commands scope.',
