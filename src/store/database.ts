@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 
 export type Db = Database.Database;
 
@@ -77,22 +78,61 @@ function migrate(db: Db): void {
   }
 }
 
-/**
- * Opens (creating if needed) amcord's state database. WAL with synchronous=NORMAL: a committed
- * transaction survives the process being killed at any point; only a power cut can cost the
- * last few commits, and Alertmanager re-sends what it is not sure of. `:memory:` is for tests.
- */
-export function openDatabase(dataDir: string): Db {
-  let path = ':memory:';
-  if (dataDir !== ':memory:') {
-    mkdirSync(dataDir, { recursive: true });
-    path = join(dataDir, 'amcord.sqlite');
-  }
-  const db = new Database(path);
+/** The state database's file name inside data_dir. */
+export const STATE_FILE = 'amcord.sqlite';
+
+function configure(db: Db): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/** The state database of a data directory, which closing also gives up (so db.close() is all a caller needs). */
+class LockedDatabase extends Database {
+  constructor(
+    path: string,
+    private readonly lock: DataDirLock,
+  ) {
+    super(path);
+  }
+
+  override close(): this {
+    try {
+      super.close();
+    } finally {
+      this.lock.release();
+    }
+    return this;
+  }
+}
+
+/**
+ * Opens (creating if needed) amcord's state database. WAL with synchronous=NORMAL: a committed
+ * transaction survives the process being killed at any point; only a power cut can cost the
+ * last few commits, and Alertmanager re-sends what it is not sure of. `:memory:` is for tests.
+ *
+ * A data directory belongs to one process: this takes its lock first (DataDirInUseError names the
+ * holder) and keeps it until the database is closed.
+ */
+export function openDatabase(dataDir: string): Db {
+  if (dataDir === ':memory:') return configure(new Database(':memory:'));
+  mkdirSync(dataDir, { recursive: true });
+  const lock = acquireDataDirLock(dataDir);
+  const path = join(resolve(dataDir), STATE_FILE);
+  let db: Db;
+  try {
+    db = new LockedDatabase(path, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  try {
+    return configure(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
