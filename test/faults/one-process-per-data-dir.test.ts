@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAmcord, type SpawnedAmcord } from '../e2e/support-cli.js';
 import { postToAmcord, webhookPayload } from '../e2e/support-payloads.js';
 import { readState } from '../e2e/support-state.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+import { runAmcordToExit } from './support-exit.js';
 
 /**
  * Two amcord processes on one data directory would both flush the same groups and, after a
@@ -36,25 +34,7 @@ describe('one amcord process per data directory', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  /** `amcord serve` expected to refuse: it must exit on its own; one still running after 15 s is killed. */
-  const serveExpectingRefusal = () =>
-    new Promise<{ status: number | null; stderr: string; timedOut: boolean }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
-        env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AMCORD_'))),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      let timedOut = false;
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      const timer = setTimeout(() => {
-        timedOut = true;
-        child.kill('SIGKILL');
-      }, 15_000);
-      child.once('exit', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stderr, timedOut });
-      });
-    });
+  const serveExpectingRefusal = () => runAmcordToExit(['serve', '--config', configPath]);
 
   const alert = (name: string) => webhookPayload([{ labels: { alertname: name, instance: 'host-1:9100' }, annotations: {}, startsAt: new Date() }]);
 
