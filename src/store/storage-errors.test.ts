@@ -5,26 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDatabaseDamaged, isStorageUnavailable, storageErrorReason } from './storage-errors.js';
 import { StorageHealth } from './storage-health.js';
-
-/** The error a real SQLite call throws, or a test failure if it does not throw. */
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-/** A database that holds a few pages at most, so an insert meets a real SQLITE_FULL. */
-function fullDatabaseError(): unknown {
-  const db = new Database(':memory:');
-  db.exec('CREATE TABLE t (x TEXT)');
-  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-  const error = thrownBy(() => db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(10_000)));
-  db.close();
-  return error;
-}
+import { realDiskFullError, thrownBy } from '../../test/faults/support-sqlite-errors.js';
 
 describe('isStorageUnavailable', () => {
   let dir: string;
@@ -39,7 +20,7 @@ describe('isStorageUnavailable', () => {
   });
 
   it('recognises a full database, with SQLite saying so', () => {
-    const error = fullDatabaseError();
+    const error = realDiskFullError();
     expect((error as { code?: string }).code).toBe('SQLITE_FULL');
     expect(isStorageUnavailable(error)).toBe(true);
     expect(storageErrorReason(error)).toBe('database or disk is full');
@@ -91,7 +72,7 @@ describe('isStorageUnavailable', () => {
     expect((error as { code?: string }).code).toBe('SQLITE_NOTADB');
     expect(isStorageUnavailable(error)).toBe(true);
     expect(isDatabaseDamaged(error)).toBe(true);
-    expect(isDatabaseDamaged(fullDatabaseError())).toBe(false);
+    expect(isDatabaseDamaged(realDiskFullError())).toBe(false);
   });
 
   it('leaves errors that mean a bug to be treated as bugs', () => {
@@ -114,7 +95,7 @@ describe('StorageHealth', () => {
   it('reports why storage refused until a write succeeds again', () => {
     const health = new StorageHealth();
     expect(health.status()).toBeUndefined();
-    health.failed(fullDatabaseError());
+    health.failed(realDiskFullError());
     expect(health.status()).toBe('database or disk is full');
     health.succeeded();
     expect(health.status()).toBeUndefined();
