@@ -119,6 +119,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
       basic: auth.basic_auth?.password ? { username: auth.basic_auth.username, password: auth.basic_auth.password } : undefined,
     },
     isReady: () => ready,
+    storageStatus: state.storageStatus,
     metrics,
     preview: config.server.preview
       ? { templates: () => settings.templates, templateName: settings.lookFor(DEFAULT_DESTINATION).template, recent: new RecentNotifications() }

@@ -7,6 +7,7 @@ import { EngineStore } from '../store/engine-store.js';
 import { KvStore } from '../store/kv-store.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { SilenceTargetStore } from '../store/silence-target-store.js';
+import { StorageHealth } from '../store/storage-health.js';
 import type { StateStore } from '../watchdog/dead-mans-switch.js';
 import type { CleanupStack } from './cleanup-stack.js';
 
@@ -16,19 +17,26 @@ export interface State {
   outbox: Outbox & { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargetRepository;
   watchdog: StateStore;
+  /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
+  storageStatus: () => string | undefined;
 }
 
-/** Opens the state under `data_dir` (SQLite); closed when the cleanup stack unwinds. */
+/**
+ * Opens the state under `data_dir` (SQLite, taking the directory's lock: one amcord per data
+ * directory); closed, and the lock released, when the cleanup stack unwinds.
+ */
 export function openState(config: Config, cleanup: CleanupStack): State {
   const db = openDatabase(config.data_dir);
   cleanup.defer('database', () => {
     db.close();
   });
-  const outbox = new OutboxStore(db);
+  const health = new StorageHealth();
+  const outbox = new OutboxStore(db, health);
   return {
-    engine: new EngineStore(db, outbox),
+    engine: new EngineStore(db, outbox, health),
     outbox,
-    silenceTargets: new SilenceTargetStore(db),
-    watchdog: new KvStore(db),
+    silenceTargets: new SilenceTargetStore(db, health),
+    watchdog: new KvStore(db, health),
+    storageStatus: () => health.status(),
   };
 }

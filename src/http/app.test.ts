@@ -6,6 +6,9 @@ import { builtinTemplates } from '../render/render.js';
 import { createApp, type AppDeps } from './app.js';
 import { RecentNotifications } from './preview/index.js';
 import type { ReceiverAuth } from './auth.js';
+import { Metrics } from '../metrics/metrics.js';
+import { StorageHealth } from '../store/storage-health.js';
+import { portDiskFullError, realDiskFullError } from '../../test/faults/support-sqlite-errors.js';
 
 /** Stands in for the dispatcher: records what was accepted, or fails like a full disk would. */
 class Acceptor {
@@ -17,17 +20,25 @@ class Acceptor {
   };
 }
 
-function setup(overrides: { auth?: ReceiverAuth; maxBodyBytes?: number; ready?: boolean } = {}) {
+function setup(
+  overrides: { auth?: ReceiverAuth; maxBodyBytes?: number; ready?: boolean; accept?: AppDeps['accept']; metrics?: Metrics; storage?: StorageHealth } = {},
+) {
   const notifier = new Acceptor();
   const deps: AppDeps = {
-    accept: notifier.accept,
+    accept: overrides.accept ?? notifier.accept,
     logger: pino({ level: 'silent' }),
     auth: overrides.auth ?? {},
     maxBodyBytes: overrides.maxBodyBytes ?? 1024 * 1024,
     isReady: () => overrides.ready ?? true,
+    metrics: overrides.metrics,
+    storageStatus: overrides.storage ? () => overrides.storage?.status() : undefined,
   };
   return { app: createApp(deps), notifier };
 }
+
+const metricsWithoutSources = () => new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, []);
+const webhookOutcomes = async (metrics: Metrics) =>
+  Object.fromEntries((await metrics.webhooks.get()).values.map((value) => [String(value.labels.outcome), value.value]));
 
 const payload = capturedRaw('webhook-group-firing') as Record<string, unknown>;
 const post = (body: string, headers: Record<string, string> = {}) => ({
@@ -114,6 +125,65 @@ describe('POST /alerts', () => {
     const response = await app.request('/alerts', post(JSON.stringify(payload)));
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal error' });
+  });
+});
+
+describe('POST /alerts when storage cannot commit', () => {
+  it('answers 503 with the reason, so Alertmanager retries, and counts it as unavailable', async () => {
+    const metrics = metricsWithoutSources();
+    const { app, notifier } = setup({ metrics });
+    notifier.failWith = await portDiskFullError();
+    const response = await app.request('/alerts', post(JSON.stringify(payload)));
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: 'storage is not accepting writes: database or disk is full' });
+    expect(notifier.received).toHaveLength(0);
+
+    notifier.failWith = undefined;
+    expect((await app.request('/alerts', post(JSON.stringify(payload)))).status).toBe(200);
+    expect(await webhookOutcomes(metrics)).toEqual({ unavailable: 1, accepted: 1 });
+  });
+
+  it('keeps answering 500 for a failure that is not storage', async () => {
+    const metrics = metricsWithoutSources();
+    const { app, notifier } = setup({ metrics });
+    notifier.failWith = new TypeError("Cannot read properties of undefined (reading 'labels')");
+    expect((await app.request('/alerts', post(JSON.stringify(payload)))).status).toBe(500);
+    expect(await webhookOutcomes(metrics)).toEqual({ error: 1 });
+  });
+
+  it('waits for an accept that commits asynchronously, and answers by how it ended', async () => {
+    const committed: string[] = [];
+    const storage: { refusal?: Error } = {};
+    const accept = async (received: WebhookPayload): Promise<void> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (storage.refusal) throw storage.refusal;
+      committed.push(received.groupKey);
+    };
+    const { app } = setup({ accept });
+    const accepted = await app.request('/alerts', post(JSON.stringify(payload)));
+    expect(accepted.status).toBe(200);
+    expect(committed).toEqual([payload.groupKey]);
+
+    storage.refusal = await portDiskFullError();
+    const refused = await app.request('/alerts', post(JSON.stringify(payload)));
+    expect(refused.status).toBe(503);
+    expect(committed).toHaveLength(1);
+  });
+});
+
+describe('GET /readyz while storage cannot commit', () => {
+  it('answers 503 with the reason until a write succeeds again', async () => {
+    const storage = new StorageHealth();
+    const { app } = setup({ storage });
+    expect((await app.request('/readyz')).status).toBe(200);
+
+    storage.failed(realDiskFullError());
+    const refusing = await app.request('/readyz');
+    expect(refusing.status).toBe(503);
+    expect(await refusing.json()).toEqual({ status: 'not ready', reason: 'storage is not accepting writes: database or disk is full' });
+
+    storage.succeeded();
+    expect((await app.request('/readyz')).status).toBe(200);
   });
 });
 

@@ -6,24 +6,27 @@ import type { z } from 'zod';
 import { webhookPayloadSchema, type WebhookPayload } from '../alertmanager/webhook.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { StorageUnavailableError } from '../util/storage-unavailable.js';
 import { receiverAuth, type ReceiverAuth } from './auth.js';
 import { createPreviewApp, type PreviewDeps } from './preview/index.js';
 
 export interface AppDeps {
-  /** Takes a notification durably: once it resolves, what the payload carried is committed. */
+  /** Takes a notification durably: once it returns (or its promise resolves), what the payload carried is on disk. */
   accept: (payload: WebhookPayload) => void | Promise<void>;
   logger: Logger;
   auth: ReceiverAuth;
   maxBodyBytes: number;
   /** False while starting or shutting down, so /readyz can say so. */
   isReady: () => boolean;
+  /** Why storage cannot commit right now (StorageHealth.status), or undefined while it can. */
+  storageStatus?: (() => string | undefined) | undefined;
   metrics?: Metrics | undefined;
   /** Serves GET /preview and records each accepted payload for it. */
   preview?: PreviewDeps | undefined;
 }
 
 /** How a webhook request ended, by its status, for amcord_webhooks_received_total. */
-const OUTCOME_BY_STATUS: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 413: 'too_large' };
+const OUTCOME_BY_STATUS: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 413: 'too_large', 503: 'unavailable' };
 
 /** "alerts[0].labels.instance" from zod's path, for error bodies a person can act on. */
 function formatPath(path: readonly PropertyKey[]): string {
@@ -40,7 +43,13 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (deps.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'not ready' }, 503)));
+  app.get('/readyz', (c) => {
+    if (!deps.isReady()) return c.json({ status: 'not ready' }, 503);
+    const storage = deps.storageStatus?.();
+    // Running but unable to commit: traffic sent here would only get 503s.
+    if (storage !== undefined) return c.json({ status: 'not ready', reason: `storage is not accepting writes: ${storage}` }, 503);
+    return c.json({ status: 'ready' });
+  });
 
   const { metrics, preview } = deps;
   if (metrics) {
@@ -69,8 +78,15 @@ export function createApp(deps: AppDeps): Hono {
     }),
     async (c) => {
       const payload = c.req.valid('json');
-      // Accepted means committed: a failure here throws, becomes a 500, and Alertmanager retries.
-      await deps.accept(payload);
+      // Accepted means committed. Storage that cannot commit (full disk, read-only, locked) is 503,
+      // which Alertmanager retries; any other failure is a bug, becomes a 500 and is retried too.
+      try {
+        await deps.accept(payload);
+      } catch (error) {
+        if (!(error instanceof StorageUnavailableError)) throw error;
+        log.warn({ err: error, groupKey: payload.groupKey }, 'storage refused a webhook; answered 503 so Alertmanager retries');
+        return c.json({ error: `storage is not accepting writes: ${error.message}` }, 503);
+      }
       preview?.recent.add(payload);
       for (const alert of payload.alerts) metrics?.alertsReceived.inc({ status: alert.status });
       log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');

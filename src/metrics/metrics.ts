@@ -26,7 +26,7 @@ export class Metrics {
 
   readonly webhooks = new Counter({
     name: 'amcord_webhooks_received_total',
-    help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, invalid, too_large, error).',
+    help: 'Alertmanager webhook requests, by outcome (accepted, unauthorized, invalid, too_large, unavailable, error).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { isDatabaseDamaged } from './storage-errors.js';
 
 export type Db = Database.Database;
 
@@ -92,22 +94,100 @@ function migrate(db: Db): void {
   }
 }
 
-/**
- * Opens (creating if needed) amcord's state database. WAL with synchronous=NORMAL: a committed
- * transaction survives the process being killed at any point; only a power cut can cost the
- * last few commits, and Alertmanager re-sends what it is not sure of. `:memory:` is for tests.
- */
-export function openDatabase(dataDir: string): Db {
-  let path = ':memory:';
-  if (dataDir !== ':memory:') {
-    mkdirSync(dataDir, { recursive: true });
-    path = join(dataDir, 'amcord.sqlite');
+/** The state database's file name inside data_dir. */
+export const STATE_FILE = 'amcord.sqlite';
+
+/** The state database cannot be read as a database: starting on it would answer every webhook 500. */
+export class StateDatabaseDamagedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `the state database ${path} is damaged (${problems.join('; ')}), so amcord will not start on it. ` +
+        `Move it aside together with any ${STATE_FILE}-wal and ${STATE_FILE}-shm next to it (e.g. mv ${path} ${path}.damaged) ` +
+        'and start amcord again: it starts with an empty state, and Alertmanager sends the alerts still firing again ' +
+        'at their next repeat_interval, or sooner when their group changes.',
+    );
+    this.name = 'StateDatabaseDamagedError';
   }
-  const db = new Database(path);
+}
+
+/** How many problems quick_check lists at most: enough to show what is wrong, bounded on a wrecked file. */
+const QUICK_CHECK_LIMIT = 3;
+
+/**
+ * Refuses a file that is not a database or has damaged pages. quick_check reads every page once,
+ * O(file size), but skips integrity_check's index-against-table comparison; amcord's state (open
+ * groups, their alerts, a short outbox) is a few MB at most, so this costs milliseconds at start.
+ */
+function checkIntact(db: Db, path: string): void {
+  let problems: string[];
+  try {
+    const rows = db.pragma(`quick_check(${QUICK_CHECK_LIMIT})`) as Array<Record<string, unknown>>;
+    problems = rows.map((row) => String(Object.values(row)[0]));
+  } catch (error) {
+    if (!isDatabaseDamaged(error)) throw error;
+    problems = [error.message];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw new StateDatabaseDamagedError(path, problems);
+}
+
+function configure(db: Db): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/** The state database of a data directory, which closing also gives up (so db.close() is all a caller needs). */
+class LockedDatabase extends Database {
+  constructor(
+    path: string,
+    private readonly lock: DataDirLock,
+  ) {
+    super(path);
+  }
+
+  override close(): this {
+    try {
+      super.close();
+    } finally {
+      this.lock.release();
+    }
+    return this;
+  }
+}
+
+/**
+ * Opens (creating if needed) amcord's state database. WAL with synchronous=NORMAL: a committed
+ * transaction survives the process being killed at any point; only a power cut can cost the
+ * last few commits, and Alertmanager re-sends what it is not sure of. `:memory:` is for tests.
+ *
+ * A data directory belongs to one process: this takes its lock first (DataDirInUseError names the
+ * holder) and keeps it until the database is closed. A damaged file is refused with
+ * StateDatabaseDamagedError, which says what to do.
+ */
+export function openDatabase(dataDir: string): Db {
+  if (dataDir === ':memory:') return configure(new Database(':memory:'));
+  mkdirSync(dataDir, { recursive: true });
+  const lock = acquireDataDirLock(dataDir);
+  const path = join(resolve(dataDir), STATE_FILE);
+  let db: Db;
+  try {
+    db = new LockedDatabase(path, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  try {
+    checkIntact(db, path);
+    return configure(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }

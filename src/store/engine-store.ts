@@ -4,7 +4,8 @@ import type { EngineRepository, FlushChanges, GroupState, IngestChanges, StoredG
 import { outboxKindFor } from '../delivery/ports.js';
 import type { Db } from './database.js';
 import type { OutboxStore } from './outbox-store.js';
-import { settle } from './settle.js';
+import { commit, settle } from './settle.js';
+import { StorageHealth } from './storage-health.js';
 
 interface GroupRow {
   group_key: string;
@@ -49,6 +50,7 @@ export class EngineStore implements EngineRepository {
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxStore,
+    private readonly health: StorageHealth = new StorageHealth(),
   ) {
     this.statements = {
       upsertGroup: db.prepare(`
@@ -134,7 +136,7 @@ export class EngineStore implements EngineRepository {
 
   /** Runs synchronous writes as one transaction; a failure rejects and changes nothing. */
   private inTransaction(work: () => void): Promise<void> {
-    return settle(() => this.db.transaction(work)());
+    return commit(this.health, () => this.db.transaction(work)());
   }
 
   private saveGroup(group: GroupState): void {

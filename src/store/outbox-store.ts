@@ -1,7 +1,8 @@
 import type { Outbox, OutboxDepth, OutboxEntry, OutboxKind } from '../delivery/ports.js';
 import type { Notification } from '../engine/notification.js';
 import type { Db } from './database.js';
-import { settle } from './settle.js';
+import { commit, settle } from './settle.js';
+import { StorageHealth } from './storage-health.js';
 
 interface OutboxRow {
   id: number;
@@ -34,7 +35,10 @@ export class OutboxStore implements Outbox {
   /** Entries handed to Discord and not yet settled; in memory, since a restart settles nothing. */
   private readonly inFlight = new Set<number>();
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly health: StorageHealth = new StorageHealth(),
+  ) {
     this.statements = {
       insert: db.prepare(`
         INSERT INTO outbox (destination, group_key, kind, notification, created_at, next_attempt_at)
@@ -71,7 +75,7 @@ export class OutboxStore implements Outbox {
    * the group's current state sooner and in fewer messages. A post stays a post.
    */
   enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): Promise<void> {
-    return settle(() => this.enqueueNow(destination, kind, notification, now));
+    return commit(this.health, () => this.enqueueNow(destination, kind, notification, now));
   }
 
   /** enqueue() inside a caller's transaction (the engine's flush). */
@@ -100,7 +104,7 @@ export class OutboxStore implements Outbox {
   }
 
   delivered(entry: OutboxEntry, messageId: string | undefined, now: number): Promise<void> {
-    return settle(() => {
+    return commit(this.health, () => {
       this.db.transaction(() => {
         this.statements.remove.run(entry.id);
         if (messageId) this.statements.putMessage.run(entry.destination, entry.groupKey, messageId, now);
@@ -110,14 +114,14 @@ export class OutboxStore implements Outbox {
   }
 
   retryLater(entry: OutboxEntry, at: number, error: string): Promise<void> {
-    return settle(() => {
+    return commit(this.health, () => {
       this.statements.reschedule.run(at, error, entry.id);
       this.inFlight.delete(entry.id);
     });
   }
 
   bury(entry: OutboxEntry, error: string): Promise<void> {
-    return settle(() => {
+    return commit(this.health, () => {
       this.statements.bury.run(error, entry.id);
       this.inFlight.delete(entry.id);
     });
@@ -140,7 +144,7 @@ export class OutboxStore implements Outbox {
    * it was posted before `messagesBefore`; a dead entry once it was queued before `deadBefore`.
    */
   prune(messagesBefore: number, deadBefore: number): Promise<void> {
-    return settle(() => {
+    return commit(this.health, () => {
       this.statements.pruneMessages.run(messagesBefore);
       this.statements.pruneDead.run(deadBefore);
     });

@@ -1,6 +1,7 @@
 import type { SilenceTarget, SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Db } from './database.js';
-import { settle } from './settle.js';
+import { commit, settle } from './settle.js';
+import { StorageHealth } from './storage-health.js';
 
 interface Row {
   group_labels: string;
@@ -11,7 +12,10 @@ interface Row {
 export class SilenceTargetStore implements SilenceTargetRepository {
   private readonly statements;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly health: StorageHealth = new StorageHealth(),
+  ) {
     this.statements = {
       get: db.prepare<[string], Row>('SELECT group_labels, silence FROM silence_targets WHERE ref = ?'),
       put: db.prepare(`
@@ -32,13 +36,13 @@ export class SilenceTargetStore implements SilenceTargetRepository {
   }
 
   put(ref: string, target: SilenceTarget, now: number): Promise<void> {
-    return settle(() => {
+    return commit(this.health, () => {
       this.statements.put.run(ref, JSON.stringify(target.groupLabels), target.silence ? JSON.stringify(target.silence) : null, now);
     });
   }
 
   prune(before: number): Promise<void> {
-    return settle(() => {
+    return commit(this.health, () => {
       this.statements.prune.run(before);
     });
   }

@@ -16,12 +16,14 @@ const ONCALL_ROLE = '234567890123456789';
 describe('mentions placed by the template', () => {
   let discord: FakeDiscord;
   let oncall: FakeWebhook;
+  let general: FakeWebhook;
   let amcord: TestAmcord;
   let templatesDir: string;
 
   beforeAll(async () => {
     discord = await startFakeDiscord({ channelRateLimit: false });
     oncall = discord.createWebhook();
+    general = discord.createWebhook();
     // A copy of the shipped templates whose content pings only for critical groups.
     templatesDir = mkdtempSync(join(tmpdir(), 'amcord-templates-'));
     cpSync('templates', templatesDir, { recursive: true });
@@ -31,7 +33,7 @@ describe('mentions placed by the template', () => {
     expect(shipped).toContain('content: "{{ mentions }}"');
     writeFileSync(file, shipped.replace('content: "{{ mentions }}"', content));
     amcord = await startTestAmcord(
-      { AMCORD_GROUPING_GROUP_WAIT: '0s' },
+      { AMCORD_GROUPING_GROUP_WAIT: '0s', AMCORD_DISCORD_WEBHOOK_URL: general.url },
       `
 templates: { dir: "${templatesDir}", name: critical-pings }
 destinations:
