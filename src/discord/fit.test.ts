@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fitMessage, MAX_ITEM_LENGTH, type EmbedDraft } from './fit.js';
 import { DISCORD_LIMITS, limitViolations, messageEmbedsLength, truncate } from './limits.js';
@@ -73,5 +74,56 @@ describe('fitMessage', () => {
     const { message, accounting } = fitMessage({ embeds: [embed({ items: ['a'], hiddenItems: 7 })] });
     expect(accounting).toEqual([{ shown: 1, hidden: 7 }]);
     expect(message.embeds?.[0]?.description).toContain('…and 7 more');
+  });
+});
+
+/** The fitter's first rule, said the slow way: the most items from the start whose description fits. */
+function longestFittingRun(items: readonly string[], intro: string, hiddenBefore: number): number {
+  const cut = items.map((item) => truncate(item, MAX_ITEM_LENGTH));
+  for (let shown = cut.length; shown > 0; shown -= 1) {
+    const hidden = hiddenBefore + cut.length - shown;
+    const lines = [...cut.slice(0, shown), ...(hidden > 0 ? [`*…and ${hidden} more*`] : [])].join('\n');
+    const description = intro && lines ? `${intro}\n\n${lines}` : intro || lines;
+    if (description.length <= DISCORD_LIMITS.description) return shown;
+  }
+  return 0;
+}
+
+describe('fitMessage on long lists', () => {
+  it('shows the longest run of items that fits, as if it had tried every length', () => {
+    const item = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ maxLength: 400 }), fc.string({ minLength: 590, maxLength: 700 }));
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 120 }), fc.string({ maxLength: 2000 }), fc.nat({ max: 3 }), (items, intro, hiddenItems) => {
+        const { accounting } = fitMessage({ embeds: [embed({ items, intro, hiddenItems })] });
+        expect(accounting[0]?.shown).toBe(longestFittingRun(items, intro, hiddenItems));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('shows every item when the list fits without its "…and 1 more" line', () => {
+    // All but the last fit only without the "more" line, which showing the last one takes away.
+    const items = [...Array.from({ length: 8 }, () => 'x'.repeat(500)), 'y'.repeat(86), 'z'];
+    expect(longestFittingRun(items, '', 0)).toBe(10);
+    expect(fitMessage({ embeds: [embed({ items })] }).accounting).toEqual([{ shown: 10, hidden: 0 }]);
+  });
+
+  it('makes only the items it shows and the one that no longer fits, of 10,000', () => {
+    const made: number[] = [];
+    const items = { count: 10_000, line: (index: number) => (made.push(index), `**host-${index}:9100** — Disk almost full`) };
+    const { message, accounting } = fitMessage({ embeds: [embed({ items })] });
+    const [account] = accounting;
+    expect(account && account.shown + account.hidden).toBe(10_000);
+    expect(made).toEqual(Array.from({ length: (account?.shown ?? 0) + 1 }, (_, index) => index));
+    expect(limitViolations(message)).toEqual([]);
+  });
+
+  it('counts lazily given items of embeds beyond the tenth without making them', () => {
+    const made: number[] = [];
+    const lazy = { count: 500, line: (index: number) => (made.push(index), 'line') };
+    const drafts = Array.from({ length: 11 }, (_, index) => embed(index === 10 ? { items: lazy } : { items: ['one'] }));
+    const { accounting } = fitMessage({ embeds: drafts });
+    expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(510);
+    expect(made).toEqual([]);
   });
 });

@@ -1,5 +1,14 @@
-import { DISCORD_LIMITS, embedLength, textLength, truncate } from './limits.js';
+import { DISCORD_LIMITS, textLength, truncate } from './limits.js';
 import type { AllowedMentions, DiscordEmbed, DiscordEmbedField, DiscordMessage } from './types.js';
+
+/**
+ * Item lines made on demand. A list of 10,000 alerts shows a few dozen of them, so only those
+ * (and the few looked at to find where the list ends) are ever made.
+ */
+export interface LazyItems {
+  readonly count: number;
+  line(index: number): string;
+}
 
 /**
  * A message before it is made to fit. `items` are the lines that may be cut from the end and
@@ -10,7 +19,7 @@ export interface EmbedDraft {
   url?: string | undefined;
   color: number;
   intro?: string | undefined;
-  items: string[];
+  items: readonly string[] | LazyItems;
   /** Items already left out before fitting (Alertmanager's truncatedAlerts). */
   hiddenItems?: number;
   /** Items the embed as a whole stands for (one alert shown in full), counted as shown. */
@@ -42,8 +51,10 @@ const MAX_INTRO_WITH_ITEMS = 1500;
 interface WorkingEmbed {
   draft: EmbedDraft;
   intro: string;
+  /** The items shown, each already cut to MAX_ITEM_LENGTH. */
   items: string[];
-  shown: number;
+  /** Their lengths added up, so the description's length is known without joining it. */
+  itemsLength: number;
   hidden: number;
   fields: DiscordEmbedField[];
   title: string;
@@ -52,12 +63,37 @@ interface WorkingEmbed {
 
 const moreLine = (count: number): string => `*…and ${count} more*`;
 
+const isLazy = (items: EmbedDraft['items']): items is LazyItems => !Array.isArray(items);
+
+export const itemCount = (items: EmbedDraft['items']): number => (isLazy(items) ? items.count : items.length);
+
+function lazyItems(items: EmbedDraft['items']): LazyItems {
+  if (isLazy(items)) return items;
+  return { count: items.length, line: (index) => items[index] ?? '' };
+}
+
+/** The length `describe` would give for these numbers, without building the text. */
+function descriptionLength(intro: string, shown: number, itemsLength: number, hidden: number): number {
+  const lines = shown + (hidden > 0 ? 1 : 0);
+  const list = lines === 0 ? 0 : itemsLength + (hidden > 0 ? moreLine(hidden).length : 0) + lines - 1;
+  if (!intro) return list;
+  return list > 0 ? intro.length + 2 + list : intro.length;
+}
+
+const describedLength = (embed: WorkingEmbed): number => descriptionLength(embed.intro, embed.items.length, embed.itemsLength, embed.hidden);
+
 function describe(embed: WorkingEmbed): string {
-  const lines = embed.items.slice(0, embed.shown);
+  const lines = [...embed.items];
   if (embed.hidden > 0) lines.push(moreLine(embed.hidden));
   const list = lines.join('\n');
   if (!embed.intro) return list;
   return list ? `${embed.intro}\n\n${list}` : embed.intro;
+}
+
+/** What Discord counts of this embed toward the 6000 of a message, as `embedLength` of `toEmbed` would. */
+function workingLength(embed: WorkingEmbed): number {
+  const fields = embed.fields.reduce((sum, field) => sum + textLength(field.name) + textLength(field.value), 0);
+  return textLength(embed.title) + describedLength(embed) + textLength(embed.footer) + fields;
 }
 
 function toEmbed(embed: WorkingEmbed): DiscordEmbed {
@@ -72,18 +108,60 @@ function toEmbed(embed: WorkingEmbed): DiscordEmbed {
 }
 
 function hideLastItem(embed: WorkingEmbed): void {
-  embed.shown -= 1;
+  const last = embed.items.pop();
+  embed.itemsLength -= last?.length ?? 0;
   embed.hidden += 1;
 }
 
+function showItem(embed: WorkingEmbed, line: string): void {
+  embed.items.push(line);
+  embed.itemsLength += line.length;
+}
+
+/**
+ * Shows the longest run of items from the start that fits the description, counting the rest in
+ * "…and N more". Items are made one at a time and the first that does not fit ends the run: the
+ * length only grows with each item shown, but for the last one, which also takes the "…and 1
+ * more" line away; a short look-ahead checks whether the whole list fits after all.
+ */
+function takeItems(embed: WorkingEmbed, source: LazyItems): void {
+  const limit = DISCORD_LIMITS.description;
+  const before = embed.hidden;
+  const lineAt = (index: number): string => truncate(source.line(index), MAX_ITEM_LENGTH);
+  let refused: string | undefined;
+  while (embed.items.length < source.count) {
+    const line = lineAt(embed.items.length);
+    const shown = embed.items.length + 1;
+    if (descriptionLength(embed.intro, shown, embed.itemsLength + line.length, before + source.count - shown) > limit) {
+      refused = line;
+      break;
+    }
+    showItem(embed, line);
+  }
+  embed.hidden = before + source.count - embed.items.length;
+  if (refused === undefined || before > 0) return;
+  // The whole list, counting the items not made yet as empty: once that is too long, so is the list.
+  const rest = [refused];
+  let length = embed.itemsLength + refused.length;
+  const wholeLength = (): number => descriptionLength(embed.intro, source.count, length, 0);
+  while (embed.items.length + rest.length < source.count && wholeLength() <= limit) {
+    const line = lineAt(embed.items.length + rest.length);
+    rest.push(line);
+    length += line.length;
+  }
+  if (embed.items.length + rest.length < source.count || wholeLength() > limit) return;
+  for (const line of rest) showItem(embed, line);
+  embed.hidden = 0;
+}
+
 function start(draft: EmbedDraft): WorkingEmbed {
-  const items = draft.items.map((item) => truncate(item, MAX_ITEM_LENGTH));
-  const introLimit = items.length > 0 ? MAX_INTRO_WITH_ITEMS : DISCORD_LIMITS.description;
+  const source = lazyItems(draft.items);
+  const introLimit = source.count > 0 ? MAX_INTRO_WITH_ITEMS : DISCORD_LIMITS.description;
   const embed: WorkingEmbed = {
     draft,
     intro: truncate(draft.intro ?? '', introLimit),
-    items,
-    shown: items.length,
+    items: [],
+    itemsLength: 0,
     hidden: draft.hiddenItems ?? 0,
     fields: (draft.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
       ...field,
@@ -93,9 +171,9 @@ function start(draft: EmbedDraft): WorkingEmbed {
     title: truncate(draft.title, DISCORD_LIMITS.title),
     footer: draft.footer === undefined ? undefined : truncate(draft.footer, DISCORD_LIMITS.footer),
   };
-  while (embed.shown > 0 && textLength(describe(embed)) > DISCORD_LIMITS.description) hideLastItem(embed);
+  takeItems(embed, source);
   // The "…and N more" line must fit too, even after an intro that was already at its limit.
-  const excess = textLength(describe(embed)) - DISCORD_LIMITS.description;
+  const excess = describedLength(embed) - DISCORD_LIMITS.description;
   if (excess > 0) embed.intro = truncate(embed.intro, embed.intro.length - excess);
   return embed;
 }
@@ -116,11 +194,11 @@ function cutLongestIntro(embeds: WorkingEmbed[], excess: number, floor: number):
  * fields go, then intros are cut further.
  */
 function fitTotal(embeds: WorkingEmbed[]): void {
-  const total = (): number => embeds.reduce((sum, embed) => sum + embedLength(toEmbed(embed)), 0);
+  const total = (): number => embeds.reduce((sum, embed) => sum + workingLength(embed), 0);
   for (let excess = total() - DISCORD_LIMITS.embedsTotal; excess > 0; excess = total() - DISCORD_LIMITS.embedsTotal) {
-    const withItems = embeds.filter((embed) => embed.shown > 0);
+    const withItems = embeds.filter((embed) => embed.items.length > 0);
     if (withItems.length > 0) {
-      const longest = withItems.reduce((a, b) => (textLength(describe(b)) > textLength(describe(a)) ? b : a));
+      const longest = withItems.reduce((a, b) => (describedLength(b) > describedLength(a) ? b : a));
       hideLastItem(longest);
       continue;
     }
@@ -145,7 +223,7 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   const overflow = draft.embeds.slice(DISCORD_LIMITS.embedsPerMessage);
   const last = kept[kept.length - 1];
   if (last) {
-    last.hidden += overflow.reduce((sum, embed) => sum + embed.items.length + (embed.hiddenItems ?? 0) + (embed.wholeItems ?? 0), 0);
+    last.hidden += overflow.reduce((sum, embed) => sum + itemCount(embed.items) + (embed.hiddenItems ?? 0) + (embed.wholeItems ?? 0), 0);
   }
   fitTotal(kept);
   const message: DiscordMessage = { embeds: kept.map(toEmbed) };
@@ -153,6 +231,6 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   if (draft.username) message.username = truncate(draft.username, DISCORD_LIMITS.username);
   if (draft.avatar_url) message.avatar_url = draft.avatar_url;
   if (draft.allowed_mentions) message.allowed_mentions = draft.allowed_mentions;
-  const accounting = kept.map((embed) => ({ shown: embed.shown + (embed.draft.wholeItems ?? 0), hidden: embed.hidden }));
+  const accounting = kept.map((embed) => ({ shown: embed.items.length + (embed.draft.wholeItems ?? 0), hidden: embed.hidden }));
   return { message, accounting };
 }

@@ -1,4 +1,4 @@
-import type { EmbedDraft, MessageDraft } from '../../discord/fit.js';
+import { itemCount, type EmbedDraft, type MessageDraft } from '../../discord/fit.js';
 import type { DiscordEmbedField } from '../../discord/types.js';
 import type { CompiledBody, CompiledEmbed, CompiledField, CompiledMessage } from './compile.js';
 import { embedScope, itemScope, selectAlerts, type AlertView, type MessageScope } from './context.js';
@@ -74,13 +74,17 @@ class MessageRenderer {
     if (spec.one && only && alerts.length === 1) {
       return { ...this.embed(spec.one, itemScope(base, only), base.embed.color), items: [], wholeItems: 1 };
     }
-    const items = spec.item ? alerts.map((alert) => this.text(spec.item, itemScope(base, alert))) : [];
+    const { item } = spec;
+    const line = (alert: AlertView): string => this.text(item, itemScope(base, alert));
+    // At load every line is rendered, so a mistake in any shows; otherwise the fitter asks only for those it shows.
+    let items: EmbedDraft['items'] = [];
+    if (item) items = this.mode === 'check' ? alerts.map(line) : { count: alerts.length, line: (at) => line(alerts[at] as AlertView) };
     return { ...this.embed(spec.body, base, base.embed.color), items };
   }
 }
 
 const isEmpty = (embed: EmbedDraft): boolean =>
-  embed.title === '' && !embed.intro && embed.items.length === 0 && !embed.fields?.length && !embed.footer && !embed.wholeItems;
+  embed.title === '' && !embed.intro && itemCount(embed.items) === 0 && !embed.fields?.length && !embed.footer && !embed.wholeItems;
 
 export function renderMessage(message: CompiledMessage, scope: MessageScope, mode: RenderMode): MessageDraft {
   const renderer = new MessageRenderer(mode);
