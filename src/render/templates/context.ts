@@ -13,6 +13,7 @@ import {
   subjectOf,
   type Severity,
 } from '../alert-facts.js';
+import { lazyList } from './lazy-list.js';
 import type { AlertSelection } from './schema.js';
 
 /**
@@ -176,8 +177,38 @@ function alertView(alert: WebhookAlert, payload: WebhookPayload, externalUrl: st
   };
 }
 
+/**
+ * What lists of alerts are sorted and summed up by, made for every alert; the alert's view is
+ * made only when a template reads it, so a group of 10,000 costs little more than what is shown.
+ */
+interface ListFacts {
+  status: 'firing' | 'resolved';
+  severity: Severity;
+  starts_at: number;
+  source_url: string | null;
+}
+
+interface AlertFacts extends ListFacts {
+  alert: WebhookAlert;
+}
+
+/** The facts behind each list of views messageScope hands out. */
+const LIST_FACTS = new WeakMap<readonly AlertView[], readonly ListFacts[]>();
+
+function alertFacts(alert: WebhookAlert): AlertFacts {
+  return { alert, status: alert.status, severity: severityOf(alert.labels), starts_at: toMillis(alert.startsAt), source_url: httpUrl(alert.generatorURL) };
+}
+
+function viewList(facts: readonly AlertFacts[], view: (alert: WebhookAlert) => AlertView): AlertView[] {
+  const list = lazyList(facts.length, (index) => view((facts[index] as AlertFacts).alert));
+  LIST_FACTS.set(list, facts);
+  return list;
+}
+
+const factsOf = (alerts: readonly AlertView[]): readonly ListFacts[] => LIST_FACTS.get(alerts) ?? alerts;
+
 /** Severity, mark and colour of a list: its highest firing severity, or resolved when nothing in it fires. */
-function look(alerts: readonly AlertView[]): { severity: Severity; emoji: string; color: number } {
+function look(alerts: readonly ListFacts[]): { severity: Severity; emoji: string; color: number } {
   const firing = alerts.filter((alert) => alert.status === 'firing');
   if (firing.length === 0) return { severity: highestOf(alerts.map((alert) => alert.severity)), emoji: EMOJI.resolved, color: COLORS.resolved };
   const severity = highestOf(firing.map((alert) => alert.severity));
@@ -191,16 +222,24 @@ function groupSilence(payload: WebhookPayload, externalUrl: string): string | nu
 }
 
 /** Most important first: firing before resolved, then by severity; otherwise as Alertmanager sent them. */
-function byImportance(a: AlertView, b: AlertView): number {
+function byImportance(a: ListFacts, b: ListFacts): number {
   if (a.status !== b.status) return a.status === 'firing' ? -1 : 1;
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
 }
 
 export function messageScope(payload: WebhookPayload, input: ScopeInput): MessageScope {
-  const alerts = payload.alerts.map((alert) => alertView(alert, payload, input.externalUrl)).sort(byImportance);
-  const firing = alerts.filter((alert) => alert.status === 'firing');
-  const resolved = alerts.filter((alert) => alert.status === 'resolved');
-  const { severity, emoji, color } = look(alerts);
+  const facts = payload.alerts.map(alertFacts).sort(byImportance);
+  // One view per alert, whichever list it is read through.
+  const views = new Map<WebhookAlert, AlertView>();
+  const view = (alert: WebhookAlert): AlertView => {
+    let made = views.get(alert);
+    if (!made) views.set(alert, (made = alertView(alert, payload, input.externalUrl)));
+    return made;
+  };
+  const alerts = viewList(facts, view);
+  const firing = viewList(facts.filter((alert) => alert.status === 'firing'), view);
+  const resolved = viewList(facts.filter((alert) => alert.status === 'resolved'), view);
+  const { severity, emoji, color } = look(facts);
   return {
     reason: input.reason,
     mentions: input.mentions,
@@ -228,7 +267,7 @@ export function messageScope(payload: WebhookPayload, input: ScopeInput): Messag
       silence_url: groupSilence(payload, input.externalUrl),
       runbook_url: httpUrl(payload.commonAnnotations.runbook_url),
       dashboard_url: httpUrl(payload.commonAnnotations.dashboard_url),
-      url: alerts.find((alert) => alert.source_url)?.source_url ?? null,
+      url: facts.find((alert) => alert.source_url)?.source_url ?? null,
       common_labels: pairs(payload.commonLabels, (name) => !HIDDEN_LABELS.has(name)),
     },
     alerts,
@@ -244,8 +283,9 @@ export function selectAlerts(scope: MessageScope, kind: AlertSelection): AlertVi
 }
 
 export function embedScope(scope: MessageScope, kind: AlertSelection, alerts: AlertView[], index: number, count: number): EmbedScope {
-  const firing = alerts.filter((alert) => alert.status === 'firing');
-  const starts = alerts.map((alert) => alert.starts_at).filter((ms) => !Number.isNaN(ms));
+  const facts = factsOf(alerts);
+  const firing = facts.filter((alert) => alert.status === 'firing');
+  const starts = facts.map((alert) => alert.starts_at).filter((ms) => !Number.isNaN(ms));
   return {
     ...scope,
     alerts,
@@ -258,10 +298,10 @@ export function embedScope(scope: MessageScope, kind: AlertSelection, alerts: Al
       size: alerts.length,
       firing: firing.length,
       resolved: alerts.length - firing.length,
-      ...look(alerts),
+      ...look(facts),
       mixed_severities: new Set(firing.map((alert) => alert.severity)).size > 1,
-      starts_at: starts.length > 0 ? Math.min(...starts) : null,
-      url: alerts.find((alert) => alert.source_url)?.source_url ?? null,
+      starts_at: starts.length > 0 ? starts.reduce((a, b) => Math.min(a, b)) : null,
+      url: facts.find((alert) => alert.source_url)?.source_url ?? null,
     },
   };
 }

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { WebhookAlert, WebhookPayload } from '../../alertmanager/webhook.js';
-import type { FittedMessage } from '../../discord/fit.js';
-import { limitViolations } from '../../discord/limits.js';
+import { MAX_ITEM_LENGTH, type FittedMessage } from '../../discord/fit.js';
+import { DISCORD_LIMITS, limitViolations } from '../../discord/limits.js';
 import type { DiscordMessage } from '../../discord/types.js';
 import { makeAlert, makePayload, manyAlerts } from '../../../test/support/payloads.js';
 import { COLORS } from '../alert-facts.js';
@@ -268,4 +268,52 @@ firing:
   it('is refused by name when it does not exist', () => {
     expect(() => renderWithTemplate(SHIPPED, 'nope', makePayload([makeAlert()]))).toThrow(/no template named "nope"; there are: compact, default/);
   });
+});
+
+describe('a group of 10,000 alerts', () => {
+  for (const name of NAMES) {
+    it(`through ${name} makes the lines and alert views it shows, not one per alert`, () => {
+      const template = templateNamed(SHIPPED, name);
+      const itemTemplates = new Set(Object.values(template.sections).flatMap((section) => section.embeds.flatMap((embed) => (embed.item ? [embed.item.template] : []))));
+      // An alert's annotations are read when its view is made, and not before.
+      const viewed = new Set<string>();
+      let counting = false;
+      const alerts = manyAlerts(10_000).map((alert, index) => {
+        const { annotations, ...rest } = index % 3 === 0 ? resolvedAlert(alert) : alert;
+        return Object.defineProperty(rest, 'annotations', {
+          enumerable: true,
+          get: () => {
+            if (counting) viewed.add(rest.fingerprint);
+            return annotations;
+          },
+        }) as WebhookAlert;
+      });
+      const payload = makePayload(alerts);
+      const renders = vi.spyOn(liquid, 'renderSync');
+      counting = true;
+      try {
+        const rendered = renderWithTemplate(SHIPPED, name, payload);
+        const accounting = rendered.flatMap((fitted) => fitted.accounting);
+        expect(accounted(rendered)).toBe(10_000);
+        expect(accounting.reduce((sum, account) => sum + account.shown, 0)).toBeGreaterThan(10);
+        // Per list, the lines made are those that fit one description, and the one that no longer did.
+        let itemRenders = 0;
+        for (const itemTemplate of itemTemplates) {
+          const lines = renders.mock.calls.flatMap(([parsed], index) => {
+            const result = renders.mock.results[index];
+            return parsed === itemTemplate && result?.type === 'return' ? [String(result.value).trim()] : [];
+          });
+          itemRenders += lines.length;
+          const fitted = lines.slice(0, -1).reduce((sum, line) => sum + Math.min(line.length, MAX_ITEM_LENGTH) + 1, 0);
+          expect(fitted).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+        }
+        expect(itemRenders).toBeGreaterThan(0);
+        expect(viewed.size).toBeLessThanOrEqual(itemRenders);
+        for (const { message } of rendered) expect(limitViolations(message)).toEqual([]);
+      } finally {
+        counting = false;
+        renders.mockRestore();
+      }
+    });
+  }
 });
