@@ -195,8 +195,14 @@ interface AlertFacts extends ListFacts {
 /** The facts behind each list of views messageScope hands out. */
 const LIST_FACTS = new WeakMap<readonly AlertView[], readonly ListFacts[]>();
 
-function alertFacts(alert: WebhookAlert): AlertFacts {
-  return { alert, status: alert.status, severity: severityOf(alert.labels), starts_at: toMillis(alert.startsAt), source_url: httpUrl(alert.generatorURL) };
+/** Facts for each alert; alerts of one group often share their start, which is parsed once. */
+function alertFacts(alerts: readonly WebhookAlert[]): AlertFacts[] {
+  const starts = new Map<string, number>();
+  return alerts.map((alert) => {
+    let startsAt = starts.get(alert.startsAt);
+    if (startsAt === undefined) starts.set(alert.startsAt, (startsAt = toMillis(alert.startsAt)));
+    return { alert, status: alert.status, severity: severityOf(alert.labels), starts_at: startsAt, source_url: httpUrl(alert.generatorURL) };
+  });
 }
 
 function viewList(facts: readonly AlertFacts[], view: (alert: WebhookAlert) => AlertView): AlertView[] {
@@ -228,7 +234,7 @@ function byImportance(a: ListFacts, b: ListFacts): number {
 }
 
 export function messageScope(payload: WebhookPayload, input: ScopeInput): MessageScope {
-  const facts = payload.alerts.map(alertFacts).sort(byImportance);
+  const facts = alertFacts(payload.alerts).sort(byImportance);
   // One view per alert, whichever list it is read through.
   const views = new Map<WebhookAlert, AlertView>();
   const view = (alert: WebhookAlert): AlertView => {
