@@ -70,6 +70,15 @@ describe('fitMessage', () => {
     expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(24);
   });
 
+  it('leaves out a URL longer than Discord takes rather than send a message it refuses', () => {
+    const long = `https://example.com/${'u'.repeat(2048)}`;
+    expect(limitViolations({ avatar_url: long, embeds: [{ title: 't', url: long }] })).toEqual(['avatar_url: 2068 > 2048', 'embeds[0].url: 2068 > 2048']);
+    const { message } = fitMessage({ avatar_url: long, embeds: [embed({ url: long }), embed({ url: 'https://example.com/ok' })] });
+    expect(message.avatar_url).toBeUndefined();
+    expect(message.embeds?.map((each) => each.url)).toEqual([undefined, 'https://example.com/ok']);
+    expect(limitViolations(message)).toEqual([]);
+  });
+
   it('counts items left out before fitting', () => {
     const { message, accounting } = fitMessage({ embeds: [embed({ items: ['a'], hiddenItems: 7 })] });
     expect(accounting).toEqual([{ shown: 1, hidden: 7 }]);

@@ -61,6 +61,9 @@ interface WorkingEmbed {
   footer: string | undefined;
 }
 
+/** A URL cut short leads nowhere, so one too long for Discord is left out instead. */
+const fitsUrl = (url: string): boolean => textLength(url) <= DISCORD_LIMITS.url;
+
 const moreLine = (count: number): string => `*…and ${count} more*`;
 
 const isLazy = (items: EmbedDraft['items']): items is LazyItems => !Array.isArray(items);
@@ -100,7 +103,7 @@ function toEmbed(embed: WorkingEmbed): DiscordEmbed {
   const result: DiscordEmbed = { title: embed.title, color: embed.draft.color };
   const description = describe(embed);
   if (description) result.description = description;
-  if (embed.draft.url) result.url = embed.draft.url;
+  if (embed.draft.url && fitsUrl(embed.draft.url)) result.url = embed.draft.url;
   if (embed.fields.length > 0) result.fields = embed.fields;
   if (embed.footer) result.footer = { text: embed.footer };
   if (embed.draft.timestamp) result.timestamp = embed.draft.timestamp;
@@ -229,7 +232,7 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   const message: DiscordMessage = { embeds: kept.map(toEmbed) };
   if (draft.content) message.content = truncate(draft.content, DISCORD_LIMITS.content);
   if (draft.username) message.username = truncate(draft.username, DISCORD_LIMITS.username);
-  if (draft.avatar_url) message.avatar_url = draft.avatar_url;
+  if (draft.avatar_url && fitsUrl(draft.avatar_url)) message.avatar_url = draft.avatar_url;
   if (draft.allowed_mentions) message.allowed_mentions = draft.allowed_mentions;
   const accounting = kept.map((embed) => ({ shown: embed.items.length + (embed.draft.wholeItems ?? 0), hidden: embed.hidden }));
   return { message, accounting };

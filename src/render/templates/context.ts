@@ -1,4 +1,5 @@
 import { isUnset, toMillis, type WebhookAlert, type WebhookPayload } from '../../alertmanager/webhook.js';
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import {
   COLORS,
   EMOJI,
@@ -134,7 +135,8 @@ const HIDDEN_LABELS = new Set(['alertname', 'severity']);
 /** An annotation with something in it, else nil. */
 const present = (text: string | undefined): string | null => (text && text.trim() !== '' ? text : null);
 
-const httpUrl = (url: string | undefined): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
+/** An http(s) URL Discord accepts; a longer one would make the whole message refused, or break a link. */
+const httpUrl = (url: string | undefined): string | null => (url && url.length <= DISCORD_LIMITS.url && /^https?:\/\//i.test(url) ? url : null);
 
 function pairs(labels: Record<string, string>, keep: (name: string) => boolean = () => true): LabelPair[] {
   return Object.entries(labels)
@@ -169,7 +171,7 @@ function alertView(alert: WebhookAlert, payload: WebhookPayload, externalUrl: st
     ends_at: isUnset(alert.endsAt) ? null : toMillis(alert.endsAt),
     fired_for: firedForMs(alert) ?? null,
     source_url: httpUrl(alert.generatorURL),
-    silence_url: silenceUrl(externalUrl, alert.labels) ?? null,
+    silence_url: httpUrl(silenceUrl(externalUrl, alert.labels)),
     runbook_url: httpUrl(annotations.runbook_url),
     dashboard_url: httpUrl(annotations.dashboard_url),
     label_list: pairs(alert.labels, (name) => !HIDDEN_LABELS.has(name)),
@@ -224,7 +226,7 @@ function look(alerts: readonly ListFacts[]): { severity: Severity; emoji: string
 /** The silence for a whole group: its group labels, else what all its alerts share. */
 function groupSilence(payload: WebhookPayload, externalUrl: string): string | null {
   const labels = Object.keys(payload.groupLabels).length > 0 ? payload.groupLabels : payload.commonLabels;
-  return Object.keys(labels).length > 0 ? (silenceUrl(externalUrl, labels) ?? null) : null;
+  return Object.keys(labels).length > 0 ? httpUrl(silenceUrl(externalUrl, labels)) : null;
 }
 
 /** Most important first: firing before resolved, then by severity; otherwise as Alertmanager sent them. */

@@ -1,4 +1,5 @@
 import type { Liquid } from 'liquidjs';
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import { formatDuration } from '../../util/duration.js';
 
 /**
@@ -74,12 +75,13 @@ export function truncateSafe(value: unknown, max: unknown = 256): string {
   return `${text.slice(0, kept)}…`;
 }
 
-/** `[label](url)` for an http(s) URL, nothing for anything else. */
+/** `[label](url)` for an http(s) URL Discord accepts, nothing for anything else. */
 function link(url: unknown, label: unknown = 'link'): string {
   const target = asText(url).trim();
-  if (!/^https?:\/\/\S+$/i.test(target)) return '';
+  const href = target.replace(/\(/g, '%28').replace(/\)/g, '%29');
+  if (!/^https?:\/\/\S+$/i.test(target) || href.length > DISCORD_LIMITS.url) return '';
   const text = asText(label).replace(/[[\]]/g, '\\$&') || 'link';
-  return `[${text}](${target.replace(/\(/g, '%28').replace(/\)/g, '%29')})`;
+  return `[${text}](${href})`;
 }
 
 /** The text's non-blank lines, trimmed and joined by `separator`. */

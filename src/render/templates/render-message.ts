@@ -1,4 +1,5 @@
 import { itemCount, type EmbedDraft, type MessageDraft } from '../../discord/fit.js';
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import type { DiscordEmbedField } from '../../discord/types.js';
 import type { CompiledBody, CompiledEmbed, CompiledField, CompiledMessage } from './compile.js';
 import { embedScope, itemScope, selectAlerts, type AlertView, type MessageScope } from './context.js';
@@ -56,7 +57,7 @@ class MessageRenderer {
       color: this.value(body.color, scope, parseColor, 'a colour (#rrggbb or a number)') ?? defaultColor,
       fields: this.fields(body.fields, scope),
     };
-    const url = this.value(body.url, scope, parseUrl, 'an http(s) URL');
+    const url = this.value(body.url, scope, parseUrl, `an http(s) URL of at most ${DISCORD_LIMITS.url} characters`);
     if (url) draft.url = url;
     const intro = this.text(body.description, scope);
     if (intro) draft.intro = intro;

@@ -73,6 +73,23 @@ describe.each(NAMES)('the shipped %s template', (template) => {
     renderChecked(template, makePayload([long]));
   });
 
+  it('leaves out links too long for Discord, in the embed and in the text', () => {
+    const long = `http://prometheus:9090/graph?g0.expr=${'x'.repeat(5000)}`;
+    const alert = makeAlert({
+      generatorURL: long,
+      labels: { alertname: 'HighCPUUsage', instance: 'node-1:9100', severity: 'warning', query: 'q'.repeat(3000) },
+      annotations: { summary: 'CPU busy', runbook_url: `https://runbooks.example/${'r'.repeat(3000)}` },
+    });
+    for (const alerts of [[alert], [alert, { ...alert, labels: { ...alert.labels, instance: 'node-2:9100' } }]]) {
+      const message = renderChecked(template, makePayload(alerts));
+      const text = JSON.stringify(message);
+      expect(text).not.toContain('x'.repeat(100));
+      expect(text).not.toContain('r'.repeat(100));
+      expect(text).not.toMatch(/\]\([^)]{2049,}\)/);
+      for (const embed of message.embeds ?? []) expect(embed.url?.length ?? 0).toBeLessThanOrEqual(2048);
+    }
+  });
+
   it('keeps unicode and emoji whole', () => {
     const emoji = '🔥👩‍👩‍👧‍👦🇫🇷';
     const alerts = Array.from({ length: 40 }, (_, index) =>
