@@ -79,6 +79,35 @@ describe('fitMessage', () => {
     expect(limitViolations(message)).toEqual([]);
   });
 
+  it('shows no control characters and no bidi overrides, keeping line breaks and tabs', () => {
+    const hostile = 'a\u0000b\u001b[31mc\r\nd\te\u0085f \u202Egnp.exe \u2066x\u2069 \u202Ay\u202C';
+    const { message } = fitMessage({
+      content: `<@&1> ${hostile}`,
+      username: `bot${hostile}`,
+      embeds: [
+        embed({
+          title: hostile,
+          intro: hostile,
+          items: { count: 2, line: () => hostile },
+          fields: [
+            { name: hostile, value: hostile },
+            { name: 'only controls', value: '\u0000\u202E' },
+          ],
+          footer: hostile,
+        }),
+      ],
+    });
+    const clean = 'ab[31mc\nd\tef gnp.exe x y';
+    const [shown] = message.embeds ?? [];
+    expect(shown?.title).toBe(clean);
+    expect(shown?.description).toBe(`${clean}\n\n${clean}\n${clean}`);
+    expect(shown?.fields).toEqual([{ name: clean, value: clean }]);
+    expect(shown?.footer?.text).toBe(clean);
+    expect(message.content).toBe(`<@&1> ${clean}`);
+    expect(message.username).toBe(`bot${clean}`);
+    expect(limitViolations(message)).toEqual([]);
+  });
+
   it('counts items left out before fitting', () => {
     const { message, accounting } = fitMessage({ embeds: [embed({ items: ['a'], hiddenItems: 7 })] });
     expect(accounting).toEqual([{ shown: 1, hidden: 7 }]);

@@ -43,6 +43,17 @@ export interface FittedMessage {
   accounting: Array<{ shown: number; hidden: number }>;
 }
 
+/**
+ * Control characters (all but line feed and tab) and the bidi embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069): what a label can carry to garble a message or make
+ * `gnp.exe` read as `exe.png`.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSHOWN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text as it may be shown: without the characters UNSHOWN lists. */
+export const shownText = (text: string): string => text.replace(UNSHOWN, '');
+
 /** One item never takes more than this, so one huge annotation cannot crowd out the others. */
 export const MAX_ITEM_LENGTH = 600;
 /** The intro keeps at most this much when items follow it. */
@@ -130,7 +141,7 @@ function showItem(embed: WorkingEmbed, line: string): void {
 function takeItems(embed: WorkingEmbed, source: LazyItems): void {
   const limit = DISCORD_LIMITS.description;
   const before = embed.hidden;
-  const lineAt = (index: number): string => truncate(source.line(index), MAX_ITEM_LENGTH);
+  const lineAt = (index: number): string => truncate(shownText(source.line(index)), MAX_ITEM_LENGTH);
   let refused: string | undefined;
   while (embed.items.length < source.count) {
     const line = lineAt(embed.items.length);
@@ -162,17 +173,18 @@ function start(draft: EmbedDraft): WorkingEmbed {
   const introLimit = source.count > 0 ? MAX_INTRO_WITH_ITEMS : DISCORD_LIMITS.description;
   const embed: WorkingEmbed = {
     draft,
-    intro: truncate(draft.intro ?? '', introLimit),
+    intro: truncate(shownText(draft.intro ?? ''), introLimit),
     items: [],
     itemsLength: 0,
     hidden: draft.hiddenItems ?? 0,
-    fields: (draft.fields ?? []).slice(0, DISCORD_LIMITS.fields).map((field) => ({
-      ...field,
-      name: truncate(field.name, DISCORD_LIMITS.fieldName),
-      value: truncate(field.value, DISCORD_LIMITS.fieldValue),
-    })),
-    title: truncate(draft.title, DISCORD_LIMITS.title),
-    footer: draft.footer === undefined ? undefined : truncate(draft.footer, DISCORD_LIMITS.footer),
+    fields: (draft.fields ?? [])
+      .map((field) => ({ ...field, name: shownText(field.name), value: shownText(field.value) }))
+      // Discord refuses a blank field; one that held nothing but control characters is left out.
+      .filter((field) => field.name.trim() !== '' && field.value.trim() !== '')
+      .slice(0, DISCORD_LIMITS.fields)
+      .map((field) => ({ ...field, name: truncate(field.name, DISCORD_LIMITS.fieldName), value: truncate(field.value, DISCORD_LIMITS.fieldValue) })),
+    title: truncate(shownText(draft.title), DISCORD_LIMITS.title),
+    footer: draft.footer === undefined ? undefined : truncate(shownText(draft.footer), DISCORD_LIMITS.footer),
   };
   takeItems(embed, source);
   // The "…and N more" line must fit too, even after an intro that was already at its limit.
@@ -230,8 +242,10 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   }
   fitTotal(kept);
   const message: DiscordMessage = { embeds: kept.map(toEmbed) };
-  if (draft.content) message.content = truncate(draft.content, DISCORD_LIMITS.content);
-  if (draft.username) message.username = truncate(draft.username, DISCORD_LIMITS.username);
+  const content = shownText(draft.content ?? '');
+  const username = shownText(draft.username ?? '');
+  if (content) message.content = truncate(content, DISCORD_LIMITS.content);
+  if (username) message.username = truncate(username, DISCORD_LIMITS.username);
   if (draft.avatar_url && fitsUrl(draft.avatar_url)) message.avatar_url = draft.avatar_url;
   if (draft.allowed_mentions) message.allowed_mentions = draft.allowed_mentions;
   const accounting = kept.map((embed) => ({ shown: embed.items.length + (embed.draft.wholeItems ?? 0), hidden: embed.hidden }));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
+import { shownText } from '../../discord/fit.js';
 import type { TemplateSet } from '../../render/render.js';
 import { SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
 import { browserPackages, createAssetsApp, importMap } from './assets.js';
@@ -35,12 +36,12 @@ function renderingHtml(rendering: Rendering, view: MessageView): Html {
 
 function groupTitle(payload: WebhookPayload): string {
   const labels = Object.entries(payload.groupLabels).map(([name, value]) => `${name}="${value}"`);
-  return labels.length > 0 ? `{${labels.join(', ')}}` : '{} (every alert in one group)';
+  return labels.length > 0 ? shownText(`{${labels.join(', ')}}`) : '{} (every alert in one group)';
 }
 
 function groupDetails(payload: WebhookPayload): string[] {
   const firing = payload.alerts.filter((alert) => alert.status === 'firing').length;
-  const details = [`receiver ${payload.receiver}`, `${firing} firing`, `${payload.alerts.length - firing} resolved`];
+  const details = [`receiver ${shownText(payload.receiver)}`, `${firing} firing`, `${payload.alerts.length - firing} resolved`];
   if (payload.truncatedAlerts > 0) details.push(`${payload.truncatedAlerts} cut by max_alerts`);
   return details;
 }

@@ -120,6 +120,17 @@ describe('GET /preview', () => {
     expect(text).toContain(escaped('{alertname="<script>window.pwned=3</script>"}'));
   });
 
+  it('shows no control characters or bidi overrides of a group', async () => {
+    const { post, page } = setup();
+    const label = 'x\u0000\u001b\u202Egnp.exe\u2066';
+    const payload = makePayload([makeAlert({ labels: { alertname: label, instance: label, severity: 'warning' } })], { groupLabels: { alertname: label }, receiver: `r${label}` });
+    expect((await post(payload)).status).toBe(200);
+    const received = between((await page()).text, '<section id="recent"', '<section id="samples"');
+    expect(received).toContain('gnp.exe');
+    // eslint-disable-next-line no-control-regex -- looking for control characters
+    expect(received).not.toMatch(/[\u0000\u001b\u202E\u2066]/);
+  });
+
   it('draws mentions, markdown, links, code, times and inline fields a template writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'amcord-preview-templates-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
