@@ -108,6 +108,22 @@ describe('fitMessage', () => {
     expect(limitViolations(message)).toEqual([]);
   });
 
+  it('cuts the fields a loop made before the others, naming them in one "…and N more" field', () => {
+    const repeated = { run: 0, noun: 'labels' };
+    const labels = Array.from({ length: 30 }, (_, index) => ({ name: `l${index}`, value: 'v', inline: true, repeated }));
+    const fields = [{ name: 'Summary', value: 's' }, ...labels, { name: 'Started', value: 't' }, { name: 'Links', value: 'x' }];
+    const shown = fitMessage({ embeds: [embed({ fields })] }).message.embeds?.[0]?.fields ?? [];
+    expect(shown).toHaveLength(DISCORD_LIMITS.fields);
+    expect(shown.map((field) => field.name)).toEqual(['Summary', ...labels.slice(0, 21).map((field) => field.name), '…and 9 more labels', 'Started', 'Links']);
+    expect(shown[22]).toEqual({ name: '…and 9 more labels', value: 'l21, l22, l23, l24, l25, l26, l27, l28, l29', inline: true });
+    expect(shown.some((field) => 'repeated' in field)).toBe(false);
+    // Past the 6000 of a message, too.
+    const long = labels.slice(0, 10).map((field) => ({ ...field, value: 'w'.repeat(1000) }));
+    const squeezed = fitMessage({ embeds: [embed({ fields: [...long, { name: 'Links', value: 'x' }] })] }).message;
+    expect(limitViolations(squeezed)).toEqual([]);
+    expect(squeezed.embeds?.[0]?.fields?.map((field) => field.name)).toEqual(['l0', 'l1', 'l2', 'l3', 'l4', '…and 5 more labels', 'Links']);
+  });
+
   it('counts items left out before fitting', () => {
     const { message, accounting } = fitMessage({ embeds: [embed({ items: ['a'], hiddenItems: 7 })] });
     expect(accounting).toEqual([{ shown: 1, hidden: 7 }]);

@@ -1,10 +1,13 @@
 import { DISCORD_LIMITS, textLength, truncate } from './limits.js';
-import type { AllowedMentions, DiscordEmbed, DiscordEmbedField, DiscordMessage } from './types.js';
+import { FittingFields, type DraftField } from './fit-fields.js';
+import type { AllowedMentions, DiscordEmbed, DiscordMessage } from './types.js';
 
 /**
  * Item lines made on demand. A list of 10,000 alerts shows a few dozen of them, so only those
  * (and the few looked at to find where the list ends) are ever made.
  */
+export type { DraftField } from './fit-fields.js';
+
 export interface LazyItems {
   readonly count: number;
   line(index: number): string;
@@ -24,7 +27,7 @@ export interface EmbedDraft {
   hiddenItems?: number;
   /** Items the embed as a whole stands for (one alert shown in full), counted as shown. */
   wholeItems?: number;
-  fields?: DiscordEmbedField[];
+  fields?: DraftField[];
   footer?: string | undefined;
   timestamp?: string | undefined;
 }
@@ -67,7 +70,7 @@ interface WorkingEmbed {
   /** Their lengths added up, so the description's length is known without joining it. */
   itemsLength: number;
   hidden: number;
-  fields: DiscordEmbedField[];
+  fields: FittingFields;
   title: string;
   footer: string | undefined;
 }
@@ -106,8 +109,7 @@ function describe(embed: WorkingEmbed): string {
 
 /** What Discord counts of this embed toward the 6000 of a message, as `embedLength` of `toEmbed` would. */
 function workingLength(embed: WorkingEmbed): number {
-  const fields = embed.fields.reduce((sum, field) => sum + textLength(field.name) + textLength(field.value), 0);
-  return textLength(embed.title) + describedLength(embed) + textLength(embed.footer) + fields;
+  return textLength(embed.title) + describedLength(embed) + textLength(embed.footer) + embed.fields.length();
 }
 
 function toEmbed(embed: WorkingEmbed): DiscordEmbed {
@@ -115,7 +117,7 @@ function toEmbed(embed: WorkingEmbed): DiscordEmbed {
   const description = describe(embed);
   if (description) result.description = description;
   if (embed.draft.url && fitsUrl(embed.draft.url)) result.url = embed.draft.url;
-  if (embed.fields.length > 0) result.fields = embed.fields;
+  if (embed.fields.count > 0) result.fields = embed.fields.shown();
   if (embed.footer) result.footer = { text: embed.footer };
   if (embed.draft.timestamp) result.timestamp = embed.draft.timestamp;
   return result;
@@ -177,12 +179,12 @@ function start(draft: EmbedDraft): WorkingEmbed {
     items: [],
     itemsLength: 0,
     hidden: draft.hiddenItems ?? 0,
-    fields: (draft.fields ?? [])
-      .map((field) => ({ ...field, name: shownText(field.name), value: shownText(field.value) }))
-      // Discord refuses a blank field; one that held nothing but control characters is left out.
-      .filter((field) => field.name.trim() !== '' && field.value.trim() !== '')
-      .slice(0, DISCORD_LIMITS.fields)
-      .map((field) => ({ ...field, name: truncate(field.name, DISCORD_LIMITS.fieldName), value: truncate(field.value, DISCORD_LIMITS.fieldValue) })),
+    fields: new FittingFields(
+      (draft.fields ?? [])
+        .map((field) => ({ ...field, name: shownText(field.name), value: shownText(field.value) }))
+        // Discord refuses a blank field; one that held nothing but control characters is left out.
+        .filter((field) => field.name.trim() !== '' && field.value.trim() !== ''),
+    ),
     title: truncate(shownText(draft.title), DISCORD_LIMITS.title),
     footer: draft.footer === undefined ? undefined : truncate(shownText(draft.footer), DISCORD_LIMITS.footer),
   };
@@ -218,9 +220,9 @@ function fitTotal(embeds: WorkingEmbed[]): void {
       continue;
     }
     if (cutLongestIntro(embeds, excess, MIN_INTRO)) continue;
-    const withFields = embeds.filter((embed) => embed.fields.length > 0);
+    const withFields = embeds.filter((embed) => embed.fields.count > 0);
     if (withFields.length > 0) {
-      for (const embed of withFields) embed.fields.pop();
+      for (const embed of withFields) embed.fields.drop();
       continue;
     }
     if (cutLongestIntro(embeds, excess, 0)) continue;

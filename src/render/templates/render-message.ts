@@ -1,6 +1,5 @@
-import { itemCount, type EmbedDraft, type MessageDraft } from '../../discord/fit.js';
+import { itemCount, type DraftField, type EmbedDraft, type MessageDraft } from '../../discord/fit.js';
 import { DISCORD_LIMITS } from '../../discord/limits.js';
-import type { DiscordEmbedField } from '../../discord/types.js';
 import type { CompiledBody, CompiledEmbed, CompiledField, CompiledMessage } from './compile.js';
 import { embedScope, itemScope, selectAlerts, type AlertView, type MessageScope } from './context.js';
 import { evaluate, renderText, type CompiledText, type RenderMode } from './liquid.js';
@@ -38,14 +37,16 @@ class MessageRenderer {
     return [];
   }
 
-  fields(fields: CompiledField[] | undefined, scope: object): DiscordEmbedField[] {
-    const result: DiscordEmbedField[] = [];
-    for (const field of fields ?? []) {
+  fields(fields: CompiledField[] | undefined, scope: object): DraftField[] {
+    const result: DraftField[] = [];
+    for (const [index, field] of (fields ?? []).entries()) {
+      // A loop's fields are cut first when there are too many, and counted as "…and N more labels".
+      const repeated = field.forEach ? { run: index, noun: `${field.forEach.variable}s` } : undefined;
       for (const each of field.forEach ? this.loop(field.forEach, scope) : [scope]) {
         const name = singleLine(this.text(field.name, each));
         const value = this.text(field.value, each);
         // Discord refuses empty fields; rendering one empty is how a template leaves it out.
-        if (name !== '' && value !== '') result.push({ name, value, inline: field.inline });
+        if (name !== '' && value !== '') result.push({ name, value, inline: field.inline, ...(repeated ? { repeated } : {}) });
       }
     }
     return result;

@@ -90,6 +90,25 @@ describe.each(NAMES)('the shipped %s template', (template) => {
     }
   });
 
+  it('keeps the fields people need when an alert has many labels, counting the labels left out', () => {
+    for (const [count, length] of [[24, 10], [40, 10], [20, 900]] as const) {
+      const labels = Object.fromEntries(Array.from({ length: count }, (_, index) => [`label_${String(index).padStart(2, '0')}`, `v${index}`.padEnd(length, '.')]));
+      const alert = makeAlert({ labels: { alertname: 'ManyLabels', instance: 'node-1:9100', severity: 'warning', ...labels }, annotations: { summary: 'many', runbook_url: 'https://runbooks.example/many' } });
+      const message = renderChecked(template, makePayload([alert]));
+      const names = (message.embeds ?? []).flatMap((embed) => (embed.fields ?? []).map((field) => field.name));
+      const writtenOnce = template === 'default' ? ['Started', 'Links'] : [];
+      expect(names, `${count} labels`).toEqual(expect.arrayContaining(writtenOnce));
+      const marker = (message.embeds ?? []).flatMap((embed) => embed.fields ?? []).find((field) => /^…and \d+ more labels$/.test(field.name));
+      const shownLabels = names.filter((name) => name.startsWith('label_') || name === 'instance');
+      if (template === 'default') {
+        expect(marker, `${count} labels`).toBeDefined();
+        const hidden = Number(/(\d+)/.exec(marker?.name ?? '')?.[1]);
+        expect(shownLabels.length + hidden).toBe(count + 1);
+        expect(marker?.value.split(', ')[0]).toBe(`label_${String(shownLabels.length - 1).padStart(2, '0')}`);
+      }
+    }
+  });
+
   it('keeps unicode and emoji whole', () => {
     const emoji = '🔥👩‍👩‍👧‍👦🇫🇷';
     const alerts = Array.from({ length: 40 }, (_, index) =>
