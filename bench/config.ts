@@ -49,11 +49,18 @@ export interface FootprintConfig {
   idleSettleMs: number;
 }
 
+export interface RenderConfig {
+  /** Alerts in the one group rendered. */
+  sizes: number[];
+  repeats: number;
+}
+
 export interface BenchConfig {
   scale: Scale;
   ingest: IngestConfig;
   storm: StormConfig;
   footprint: FootprintConfig;
+  render: RenderConfig;
 }
 
 const DISCORD_WEBHOOK_LIMIT: RateLimitConfig = { limit: 5, windowMs: 2_000 };
@@ -86,6 +93,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       pollMs: 100,
     },
     footprint: { idleSettleMs: 25_000 },
+    render: { sizes: [1_000, 3_000, 10_000], repeats: 9 },
   },
   tiny: {
     scale: 'tiny',
@@ -113,6 +121,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       pollMs: 100,
     },
     footprint: { idleSettleMs: 500 },
+    render: { sizes: [100, 1_000], repeats: 3 },
   },
 };
 

@@ -1,6 +1,7 @@
 /** The benchmark's verdicts against its targets, and the table printed at the end of a run. */
 import type { BenchConfig } from './config.js';
 import type { IngestResult } from './ingest.js';
+import type { RenderResult } from './render.js';
 import type { StormResult } from './storm.js';
 
 export interface Machine {
@@ -34,6 +35,7 @@ export interface BenchReport {
   config: BenchConfig;
   ingest: IngestResult;
   storm: StormResult;
+  render: RenderResult;
   footprint: {
     readyMs: number;
     rssAfterStartMb: number;
@@ -207,6 +209,14 @@ export function formatReport(report: BenchReport): string {
   const cpu = storm.cpu;
   lines.push(
     `  CPU during the storm: amcord ${num(cpu.processes.amcord ?? NaN)}%, Alertmanager ${num(cpu.processes.alertmanager ?? NaN)}%, benchmark process ${num(cpu.processes.bench ?? NaN)}% of a core; other load ${num(cpu.othersPercent)}% of the machine`,
+  );
+  lines.push('');
+  lines.push(`Render: one group through renderPayload in this process, ${report.render.repeats} runs each`);
+  lines.push(
+    table([
+      ['template', 'alerts', 'median ms', 'max ms', 'alerts shown'],
+      ...report.render.cases.map((each) => [each.template, num(each.alerts), num(each.medianMs, 1), num(each.maxMs, 1), num(each.shown)]),
+    ]),
   );
   lines.push('');
   lines.push('Footprint (amcord process of the storm)');

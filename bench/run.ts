@@ -11,6 +11,7 @@ import { repoRoot } from './amcord-process.js';
 import { benchConfigFromEnv, type BenchConfig } from './config.js';
 import { runIngest } from './ingest.js';
 import { evaluateTargets, formatReport, type BenchReport, type Machine } from './report.js';
+import { runRender } from './render.js';
 import { runStorm } from './storm.js';
 
 export function machine(): Machine {
@@ -50,6 +51,8 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   const ingest = await runIngest(config.ingest, { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs) });
   print(`storm: ${config.storm.alerts} alerts in ${config.storm.groups} groups (at most ${config.storm.timeoutSeconds} s)…`);
   const storm = await runStorm(config.storm, config.footprint);
+  print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
+  const render = runRender(config.render);
   const wallSeconds = (performance.now() - started) / 1000;
   const report: BenchReport = {
     schemaVersion: 1,
@@ -63,6 +66,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     config,
     ingest,
     storm,
+    render,
     footprint: {
       readyMs: storm.footprint.readyMs,
       rssAfterStartMb: storm.footprint.rssAfterStartMb,

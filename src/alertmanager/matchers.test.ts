@@ -177,17 +177,6 @@ describe('matches', () => {
     expect(matches([nre('team', '.+')], labels)).toBe(true);
     expect(matches([ne('team', 'ops')], labels)).toBe(true);
   });
-
-  it('understands Go flag groups and named groups', () => {
-    expect(matches([re('alertname', '(?i)diskfull')], labels)).toBe(true);
-    expect(matches([re('alertname', '(?P<kind>Disk)Full')], labels)).toBe(true);
-    expect(matches([re('room', '.')], { room: '🔥' })).toBe(true);
-  });
-
-  it('does not let "." cross a newline, like RE2 without the s flag', () => {
-    expect(matches([re('text', 'a.b')], { text: 'a\nb' })).toBe(false);
-    expect(matches([re('text', '(?s)a.b')], { text: 'a\nb' })).toBe(true);
-  });
 });
 
 describe('formatMatchers', () => {

@@ -5,8 +5,11 @@
  * Parsing follows Alertmanager 0.25 (pkg/labels/parse.go): braces are optional, matchers are
  * separated by commas outside double quotes, a trailing comma is fine, values may be unquoted,
  * and `\"`, `\\` and `\n` are the escapes (any other backslash stays literal). Unlike 0.25 we
- * point at the exact column of a mistake instead of echoing the whole matcher back.
+ * point at the exact column of a mistake instead of echoing the whole matcher back. What regex
+ * values become is matchers-regex.ts.
  */
+
+import { compileMatcherRegex, regexProblem } from './matchers-regex.js';
 
 /** One matcher in the shape Alertmanager's API v2 uses. */
 export interface Matcher {
@@ -79,7 +82,7 @@ export function formatMatchers(matchers: readonly Matcher[]): string {
 export function matches(matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean {
   return matchers.every((matcher) => {
     const actual = labels[matcher.name] ?? '';
-    const found = matcher.isRegex ? compileAnchored(matcher.value).test(actual) : actual === matcher.value;
+    const found = matcher.isRegex ? compileMatcherRegex(matcher.value).test(actual) : actual === matcher.value;
     return found === matcher.isEqual;
   });
 }
@@ -233,52 +236,3 @@ function describeChar(char: string | undefined): string {
 }
 
 // --- Regexes -------------------------------------------------------------------------------
-// Alertmanager uses Go's RE2. JavaScript regexes agree on the common subset; we translate
-// Go's leading flag group and named groups, and refuse what RE2 would refuse (lookaround,
-// backreferences) so a matcher accepted here is also accepted by Alertmanager.
-
-const LEADING_FLAGS = /^\(\?([imsU]+)\)/;
-// An unescaped construct is preceded by an even number of backslashes.
-const RE2_UNSUPPORTED: [RegExp, string][] = [
-  [/(?<!\\)(?:\\\\)*\(\?<?[=!]/, 'lookahead and lookbehind are not supported by Alertmanager (RE2)'],
-  [/(?<!\\)(?:\\\\)*\\(?:[1-9]|k<)/, 'backreferences are not supported by Alertmanager (RE2)'],
-];
-const compiledCache = new Map<string, RegExp>();
-const COMPILED_CACHE_LIMIT = 1000;
-
-function regexProblem(source: string): string | undefined {
-  for (const [pattern, reason] of RE2_UNSUPPORTED) {
-    if (pattern.test(source)) return reason;
-  }
-  try {
-    compileAnchored(source);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
-  }
-}
-
-function compileAnchored(source: string): RegExp {
-  const cached = compiledCache.get(source);
-  if (cached) return cached;
-
-  let body = source.replace(/\(\?P</g, '(?<');
-  let flags = '';
-  const leading = LEADING_FLAGS.exec(body);
-  if (leading) {
-    if (leading[1]?.includes('U')) throw new Error('the U (ungreedy) flag has no JavaScript equivalent');
-    flags = leading[1] ?? '';
-    body = body.slice(leading[0].length);
-  }
-  const anchored = `^(?:${body})$`;
-  let compiled: RegExp;
-  try {
-    // 'u' makes '.' match a whole code point as RE2 does; it is stricter about escapes like \-.
-    compiled = new RegExp(anchored, `${flags}u`);
-  } catch {
-    compiled = new RegExp(anchored, flags);
-  }
-  if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.clear();
-  compiledCache.set(source, compiled);
-  return compiled;
-}

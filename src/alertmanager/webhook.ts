@@ -4,12 +4,47 @@ import { z } from 'zod';
  * Alertmanager's webhook payload, version 4. Objects are loose on purpose: newer Alertmanagers
  * add fields (notification_reason in 0.32, routeLabels in 0.34) and amcord must keep working.
  */
-const labelSet = z.record(z.string(), z.string());
+
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
+
+/**
+ * Text with every lone surrogate (a label cut in the middle of an emoji) replaced by U+FFFD, so
+ * no later step (URL encoding, JSON for Discord) meets text that is not valid Unicode.
+ */
+export function wellFormed(text: string): string {
+  const shaped = text as WellFormedString;
+  return shaped.isWellFormed() ? text : shaped.toWellFormed();
+}
+
+const text = z.string().transform(wellFormed);
+
+const labelSet = z.record(text, text);
 
 /** Go's zero time, which Alertmanager sends as endsAt of an alert that still fires. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
-const timestamp = z.string().refine((text) => !Number.isNaN(Date.parse(text)), 'must be an RFC 3339 timestamp');
+/** RFC 3339's date-time: four-digit year, optional fraction, `Z` or a numeric offset. */
+const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+
+/**
+ * A timestamp as RFC 3339 writes it and Go's time.RFC3339Nano reads it. JavaScript's Date.parse
+ * takes far more ("1", six-digit years, February 30th), which would reach the engine as times
+ * nobody sent.
+ */
+export function isRfc3339(value: string): boolean {
+  const parts = RFC_3339.exec(value);
+  if (!parts) return false;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = parts.slice(1, 7).map(Number);
+  const [offsetHours = 0, offsetMinutes = 0] = parts.slice(7).map((part) => Number(part ?? 0));
+  const days = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+}
+
+const timestamp = z.string().refine(isRfc3339, 'must be an RFC 3339 timestamp such as 2026-11-25T13:53:45Z');
 
 export const webhookAlertSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']),
@@ -17,20 +52,20 @@ export const webhookAlertSchema = z.looseObject({
   annotations: labelSet.default({}),
   startsAt: timestamp,
   endsAt: timestamp.default(GO_ZERO_TIME),
-  generatorURL: z.string().default(''),
-  fingerprint: z.string().default(''),
+  generatorURL: text.default(''),
+  fingerprint: text.default(''),
 });
 
 export const webhookPayloadSchema = z.looseObject({
   version: z.literal('4'),
-  groupKey: z.string(),
+  groupKey: text,
   truncatedAlerts: z.number().int().nonnegative().default(0),
   status: z.enum(['firing', 'resolved']),
-  receiver: z.string(),
+  receiver: text,
   groupLabels: labelSet,
   commonLabels: labelSet,
   commonAnnotations: labelSet,
-  externalURL: z.string(),
+  externalURL: text,
   alerts: z.array(webhookAlertSchema).min(1, 'must contain at least one alert'),
 });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fitMessage, MAX_ITEM_LENGTH, type EmbedDraft } from './fit.js';
 import { DISCORD_LIMITS, limitViolations, messageEmbedsLength, truncate } from './limits.js';
@@ -69,9 +70,114 @@ describe('fitMessage', () => {
     expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(24);
   });
 
+  it('leaves out a URL longer than Discord takes rather than send a message it refuses', () => {
+    const long = `https://example.com/${'u'.repeat(2048)}`;
+    expect(limitViolations({ avatar_url: long, embeds: [{ title: 't', url: long }] })).toEqual(['avatar_url: 2068 > 2048', 'embeds[0].url: 2068 > 2048']);
+    const { message } = fitMessage({ avatar_url: long, embeds: [embed({ url: long }), embed({ url: 'https://example.com/ok' })] });
+    expect(message.avatar_url).toBeUndefined();
+    expect(message.embeds?.map((each) => each.url)).toEqual([undefined, 'https://example.com/ok']);
+    expect(limitViolations(message)).toEqual([]);
+  });
+
+  it('shows no control characters and no bidi overrides, keeping line breaks and tabs', () => {
+    const hostile = 'a\u0000b\u001b[31mc\r\nd\te\u0085f \u202Egnp.exe \u2066x\u2069 \u202Ay\u202C';
+    const { message } = fitMessage({
+      content: `<@&1> ${hostile}`,
+      username: `bot${hostile}`,
+      embeds: [
+        embed({
+          title: hostile,
+          intro: hostile,
+          items: { count: 2, line: () => hostile },
+          fields: [
+            { name: hostile, value: hostile },
+            { name: 'only controls', value: '\u0000\u202E' },
+          ],
+          footer: hostile,
+        }),
+      ],
+    });
+    const clean = 'ab[31mc\nd\tef gnp.exe x y';
+    const [shown] = message.embeds ?? [];
+    expect(shown?.title).toBe(clean);
+    expect(shown?.description).toBe(`${clean}\n\n${clean}\n${clean}`);
+    expect(shown?.fields).toEqual([{ name: clean, value: clean }]);
+    expect(shown?.footer?.text).toBe(clean);
+    expect(message.content).toBe(`<@&1> ${clean}`);
+    expect(message.username).toBe(`bot${clean}`);
+    expect(limitViolations(message)).toEqual([]);
+  });
+
+  it('cuts the fields a loop made before the others, naming them in one "…and N more" field', () => {
+    const repeated = { run: 0, noun: 'labels' };
+    const labels = Array.from({ length: 30 }, (_, index) => ({ name: `l${index}`, value: 'v', inline: true, repeated }));
+    const fields = [{ name: 'Summary', value: 's' }, ...labels, { name: 'Started', value: 't' }, { name: 'Links', value: 'x' }];
+    const shown = fitMessage({ embeds: [embed({ fields })] }).message.embeds?.[0]?.fields ?? [];
+    expect(shown).toHaveLength(DISCORD_LIMITS.fields);
+    expect(shown.map((field) => field.name)).toEqual(['Summary', ...labels.slice(0, 21).map((field) => field.name), '…and 9 more labels', 'Started', 'Links']);
+    expect(shown[22]).toEqual({ name: '…and 9 more labels', value: 'l21, l22, l23, l24, l25, l26, l27, l28, l29', inline: true });
+    expect(shown.some((field) => 'repeated' in field)).toBe(false);
+    // Past the 6000 of a message, too.
+    const long = labels.slice(0, 10).map((field) => ({ ...field, value: 'w'.repeat(1000) }));
+    const squeezed = fitMessage({ embeds: [embed({ fields: [...long, { name: 'Links', value: 'x' }] })] }).message;
+    expect(limitViolations(squeezed)).toEqual([]);
+    expect(squeezed.embeds?.[0]?.fields?.map((field) => field.name)).toEqual(['l0', 'l1', 'l2', 'l3', 'l4', '…and 5 more labels', 'Links']);
+  });
+
   it('counts items left out before fitting', () => {
     const { message, accounting } = fitMessage({ embeds: [embed({ items: ['a'], hiddenItems: 7 })] });
     expect(accounting).toEqual([{ shown: 1, hidden: 7 }]);
     expect(message.embeds?.[0]?.description).toContain('…and 7 more');
+  });
+});
+
+/** The fitter's first rule, said the slow way: the most items from the start whose description fits. */
+function longestFittingRun(items: readonly string[], intro: string, hiddenBefore: number): number {
+  const cut = items.map((item) => truncate(item, MAX_ITEM_LENGTH));
+  for (let shown = cut.length; shown > 0; shown -= 1) {
+    const hidden = hiddenBefore + cut.length - shown;
+    const lines = [...cut.slice(0, shown), ...(hidden > 0 ? [`*…and ${hidden} more*`] : [])].join('\n');
+    const description = intro && lines ? `${intro}\n\n${lines}` : intro || lines;
+    if (description.length <= DISCORD_LIMITS.description) return shown;
+  }
+  return 0;
+}
+
+describe('fitMessage on long lists', () => {
+  it('shows the longest run of items that fits, as if it had tried every length', () => {
+    const item = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ maxLength: 400 }), fc.string({ minLength: 590, maxLength: 700 }));
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 120 }), fc.string({ maxLength: 2000 }), fc.nat({ max: 3 }), (items, intro, hiddenItems) => {
+        const { accounting } = fitMessage({ embeds: [embed({ items, intro, hiddenItems })] });
+        expect(accounting[0]?.shown).toBe(longestFittingRun(items, intro, hiddenItems));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('shows every item when the list fits without its "…and 1 more" line', () => {
+    // All but the last fit only without the "more" line, which showing the last one takes away.
+    const items = [...Array.from({ length: 8 }, () => 'x'.repeat(500)), 'y'.repeat(86), 'z'];
+    expect(longestFittingRun(items, '', 0)).toBe(10);
+    expect(fitMessage({ embeds: [embed({ items })] }).accounting).toEqual([{ shown: 10, hidden: 0 }]);
+  });
+
+  it('makes only the items it shows and the one that no longer fits, of 10,000', () => {
+    const made: number[] = [];
+    const items = { count: 10_000, line: (index: number) => (made.push(index), `**host-${index}:9100** — Disk almost full`) };
+    const { message, accounting } = fitMessage({ embeds: [embed({ items })] });
+    const [account] = accounting;
+    expect(account && account.shown + account.hidden).toBe(10_000);
+    expect(made).toEqual(Array.from({ length: (account?.shown ?? 0) + 1 }, (_, index) => index));
+    expect(limitViolations(message)).toEqual([]);
+  });
+
+  it('counts lazily given items of embeds beyond the tenth without making them', () => {
+    const made: number[] = [];
+    const lazy = { count: 500, line: (index: number) => (made.push(index), 'line') };
+    const drafts = Array.from({ length: 11 }, (_, index) => embed(index === 10 ? { items: lazy } : { items: ['one'] }));
+    const { accounting } = fitMessage({ embeds: drafts });
+    expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(510);
+    expect(made).toEqual([]);
   });
 });

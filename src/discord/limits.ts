@@ -13,6 +13,8 @@ export const DISCORD_LIMITS = {
   footer: 2048,
   authorName: 256,
   username: 80,
+  /** Any URL of a message (embed url, avatar_url): longer ones get "Must be 2048 or fewer in length". */
+  url: 2048,
 } as const;
 
 const ELLIPSIS = '…';
@@ -55,11 +57,13 @@ export function limitViolations(message: DiscordMessage): string[] {
   };
   check('content', textLength(message.content), DISCORD_LIMITS.content);
   check('username', textLength(message.username), DISCORD_LIMITS.username);
+  check('avatar_url', textLength(message.avatar_url), DISCORD_LIMITS.url);
   const embeds = message.embeds ?? [];
   check('embeds', embeds.length, DISCORD_LIMITS.embedsPerMessage);
   embeds.forEach((embed, index) => {
     const at = `embeds[${index}]`;
     check(`${at}.title`, textLength(embed.title), DISCORD_LIMITS.title);
+    check(`${at}.url`, textLength(embed.url), DISCORD_LIMITS.url);
     check(`${at}.description`, textLength(embed.description), DISCORD_LIMITS.description);
     check(`${at}.footer.text`, textLength(embed.footer?.text), DISCORD_LIMITS.footer);
     check(`${at}.author.name`, textLength(embed.author?.name), DISCORD_LIMITS.authorName);

@@ -1,3 +1,5 @@
+import { DISCORD_LIMITS } from './limits.js';
+
 /**
  * The bits of Discord markup amcord writes: timestamps, masked links, code, mentions. Channel
  * messages (templates and their filters) and bot replies both use these, so each is spelled and
@@ -27,14 +29,15 @@ export function replaceTimestamps(text: string, replace: (ms: number) => string)
 }
 
 /**
- * `[text](url)` for an http(s) URL; undefined for anything else, which Discord would not make a
- * link of. Brackets in the text and parentheses in the URL would end the link early, so they are
- * escaped.
+ * `[text](url)` for an http(s) URL Discord accepts; undefined for anything else, which Discord
+ * would not make a link of (or would refuse: longer than its URL limit). Brackets in the text and
+ * parentheses in the URL would end the link early, so they are escaped.
  */
 export function maskedLink(text: string, url: string): string | undefined {
   const target = url.trim();
   if (!/^https?:\/\/\S+$/i.test(target)) return undefined;
   const href = target.replace(/\(/g, '%28').replace(/\)/g, '%29');
+  if (href.length > DISCORD_LIMITS.url) return undefined;
   // `[](url)` shows nothing to click; the bare URL is a link of its own.
   if (text === '') return href;
   return `[${text.replace(/[[\]]/g, '\\$&')}](${href})`;

@@ -7,7 +7,7 @@ import { webhookPayloadSchema, type WebhookPayload } from '../alertmanager/webho
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { StorageUnavailableError } from '../util/storage-unavailable.js';
-import { receiverAuth, type ReceiverAuth } from './auth.js';
+import { hasCredentials, previewAuth, receiverAuth, type ReceiverAuth } from './auth.js';
 import { createPreviewApp, type PreviewDeps } from './preview/index.js';
 
 export interface AppDeps {
@@ -95,8 +95,8 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   if (preview) {
-    // A browser can send basic auth but no bearer token: the page asks for basic auth when configured.
-    if (deps.auth.basic) app.use('/preview/*', receiverAuth({ basic: deps.auth.basic }));
+    // Alert contents: behind the same credentials as the receiver, whichever are configured.
+    if (hasCredentials(deps.auth)) app.use('/preview/*', previewAuth(deps.auth));
     app.route('/preview', createPreviewApp({ ...preview, recent: () => preview.recent.list() }));
   }
 

@@ -22,12 +22,18 @@ function matcherFor(secret: string): (candidate: string) => boolean {
   return (candidate) => timingSafeEqual(digest(candidate), expected);
 }
 
-/** Accepts a request carrying any configured credential; with none configured, every request. */
-export function receiverAuth(auth: ReceiverAuth): MiddlewareHandler {
+export const hasCredentials = (auth: ReceiverAuth): boolean => Boolean(auth.bearerToken || auth.basic);
+
+/**
+ * Accepts a request carrying any configured credential; with none configured, every request.
+ * `withoutBearerToken` is the 401's text for a request that sent no Authorization header at all.
+ */
+export function receiverAuth(auth: ReceiverAuth, options: { withoutBearerToken?: string } = {}): MiddlewareHandler {
   const checks: MiddlewareHandler[] = [];
   if (auth.bearerToken) {
     const tokenMatches = matcherFor(auth.bearerToken);
-    checks.push(bearerAuth({ verifyToken: (token) => tokenMatches(token) }));
+    const noHeader = options.withoutBearerToken ? { noAuthenticationHeader: { message: options.withoutBearerToken } } : {};
+    checks.push(bearerAuth({ verifyToken: (token) => tokenMatches(token), ...noHeader }));
   }
   if (auth.basic) {
     const userMatches = matcherFor(auth.basic.username);
@@ -37,4 +43,18 @@ export function receiverAuth(auth: ReceiverAuth): MiddlewareHandler {
   }
   if (checks.length === 0) return async (_c, next) => next();
   return some(...checks);
+}
+
+/** What a browser shows when the preview is behind a bearer token only, which it cannot send. */
+export const PREVIEW_NEEDS_TOKEN =
+  'The preview shows alert contents, so it takes the credentials Alertmanager sends amcord. Only a bearer token is ' +
+  'configured (server.auth.bearer_token), and a browser cannot send one: request the page with ' +
+  '"Authorization: Bearer <token>", or set server.auth.basic_auth to sign in from a browser.\n';
+
+/**
+ * The preview page shows alert contents, so it takes the receiver's credentials. With basic auth
+ * configured the 401 makes a browser ask for it; with a bearer token only, the 401 says how to get in.
+ */
+export function previewAuth(auth: ReceiverAuth): MiddlewareHandler {
+  return receiverAuth(auth, { withoutBearerToken: PREVIEW_NEEDS_TOKEN });
 }

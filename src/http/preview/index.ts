@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
-import { renderPayload, type TemplateSet } from '../../render/render.js';
+import { shownText } from '../../discord/fit.js';
+import type { TemplateSet } from '../../render/render.js';
 import { SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
 import { browserPackages, createAssetsApp, importMap } from './assets.js';
 import { h, type Html } from './html.js';
 import { messageHtml, type MessageView } from './message.js';
 import { pageHtml, type GroupView, type TemplateChoice } from './page.js';
 import type { RecentNotification, RecentNotifications } from './recent.js';
+import { RenderedMessages, type Rendering } from './rendered.js';
 
 export { DEFAULT_RECENT_CAPACITY, RecentNotifications, type RecentNotification } from './recent.js';
 
@@ -27,23 +29,19 @@ export interface PreviewDeps extends Omit<PreviewAppDeps, 'recent'> {
 /** The name Discord shows when a message names none: amcord's default `discord.username`. */
 const DEFAULT_USERNAME = 'Alertmanager';
 
-function renderedMessages(payload: WebhookPayload, templates: TemplateSet, template: string, view: MessageView): Html {
-  try {
-    const messages = renderPayload(payload, { templates, template }).map((fitted) => fitted.message);
-    return h`<discord-messages>${messages.map((message) => messageHtml(message, view))}</discord-messages>`;
-  } catch (error) {
-    return h`<p class="problem" role="alert">The template could not render this payload: ${(error as Error).message}</p>`;
-  }
+function renderingHtml(rendering: Rendering, view: MessageView): Html {
+  if ('problem' in rendering) return h`<p class="problem" role="alert">The template could not render this payload: ${rendering.problem}</p>`;
+  return h`<discord-messages>${rendering.messages.map((message) => messageHtml(message, view))}</discord-messages>`;
 }
 
 function groupTitle(payload: WebhookPayload): string {
   const labels = Object.entries(payload.groupLabels).map(([name, value]) => `${name}="${value}"`);
-  return labels.length > 0 ? `{${labels.join(', ')}}` : '{} (every alert in one group)';
+  return labels.length > 0 ? shownText(`{${labels.join(', ')}}`) : '{} (every alert in one group)';
 }
 
 function groupDetails(payload: WebhookPayload): string[] {
   const firing = payload.alerts.filter((alert) => alert.status === 'firing').length;
-  const details = [`receiver ${payload.receiver}`, `${firing} firing`, `${payload.alerts.length - firing} resolved`];
+  const details = [`receiver ${shownText(payload.receiver)}`, `${firing} firing`, `${payload.alerts.length - firing} resolved`];
   if (payload.truncatedAlerts > 0) details.push(`${payload.truncatedAlerts} cut by max_alerts`);
   return details;
 }
@@ -77,6 +75,7 @@ function assetBase(path: string): string {
  */
 export function createPreviewApp(deps: PreviewAppDeps): Hono {
   const packages = browserPackages();
+  const rendered = new RenderedMessages();
   const app = new Hono();
   app.route('/assets', createAssetsApp(packages));
 
@@ -97,7 +96,7 @@ export function createPreviewApp(deps: PreviewAppDeps): Hono {
           title: groupTitle(entry.payload),
           details: groupDetails(entry.payload),
           receivedAt: entry.receivedAt,
-          body: renderedMessages(entry.payload, set, current.name, view(entry.receivedAt)),
+          body: renderingHtml(rendered.of(entry.payload, set, current.name), view(entry.receivedAt)),
         }))
       : [];
     const samples: GroupView[] = current
@@ -105,7 +104,7 @@ export function createPreviewApp(deps: PreviewAppDeps): Hono {
           id: `sample-${index + 1}`,
           title: name,
           details: groupDetails(payload),
-          body: renderedMessages(payload, set, current.name, view(now)),
+          body: renderingHtml(rendered.of(payload, set, current.name), view(now)),
         }))
       : [];
     const nonce = randomBytes(16).toString('base64');

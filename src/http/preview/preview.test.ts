@@ -2,21 +2,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { capturedRaw, makeAlert, makePayload } from '../../../test/support/payloads.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { capturedRaw, makeAlert, makePayload, manyAlerts } from '../../../test/support/payloads.js';
 import { builtinTemplates, loadTemplates, renderPayload, type TemplateSet } from '../../render/render.js';
 import { SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
 import { createApp } from '../app.js';
+import type { ReceiverAuth } from '../auth.js';
+import { liquid } from '../../render/templates/liquid.js';
 import { COMPONENTS, COMPONENTS_PACKAGE } from './client-script.js';
 import { h } from './html.js';
 import { createPreviewApp, RecentNotifications } from './index.js';
 
-function setup(templates: TemplateSet = builtinTemplates(), templateName = 'default') {
+function setup(templates: TemplateSet = builtinTemplates(), templateName = 'default', auth: ReceiverAuth = {}) {
   const recent = new RecentNotifications(20);
   const app = createApp({
     accept: () => undefined,
     logger: pino({ level: 'silent' }),
-    auth: {},
+    auth,
     maxBodyBytes: 1024 * 1024,
     isReady: () => true,
     preview: { templates: () => templates, templateName, recent },
@@ -118,6 +120,17 @@ describe('GET /preview', () => {
     expect(text).toContain(escaped('{alertname="<script>window.pwned=3</script>"}'));
   });
 
+  it('shows no control characters or bidi overrides of a group', async () => {
+    const { post, page } = setup();
+    const label = 'x\u0000\u001b\u202Egnp.exe\u2066';
+    const payload = makePayload([makeAlert({ labels: { alertname: label, instance: label, severity: 'warning' } })], { groupLabels: { alertname: label }, receiver: `r${label}` });
+    expect((await post(payload)).status).toBe(200);
+    const received = between((await page()).text, '<section id="recent"', '<section id="samples"');
+    expect(received).toContain('gnp.exe');
+    // eslint-disable-next-line no-control-regex -- looking for control characters
+    expect(received).not.toMatch(/[\u0000\u001b\u202E\u2066]/);
+  });
+
   it('draws mentions, markdown, links, code, times and inline fields a template writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'amcord-preview-templates-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -173,9 +186,63 @@ firing:
     expect(second.response.headers.get('content-security-policy')).not.toBe(policy);
   });
 
+  it('draws again what it rendered instead of rendering it again', async () => {
+    const { post, page } = setup();
+    expect((await post(makePayload(manyAlerts(1000)))).status).toBe(200);
+    const renders = vi.spyOn(liquid, 'renderSync');
+    try {
+      const first = await page();
+      expect(first.text).toMatch(/…and \d+ more/);
+      expect(renders).toHaveBeenCalled();
+      renders.mockClear();
+      const again = await page();
+      expect(renders).not.toHaveBeenCalled();
+      expect(between(again.text, '<section id="recent"', '<section id="samples"')).toMatch(/…and \d+ more/);
+      await page('/preview?template=compact');
+      expect(renders).toHaveBeenCalled();
+      renders.mockClear();
+      await page('/preview?template=compact');
+      await page();
+      expect(renders).not.toHaveBeenCalled();
+    } finally {
+      renders.mockRestore();
+    }
+  });
+
   it('is absent when createApp is given no preview', async () => {
     const app = createApp({ accept: () => undefined, logger: pino({ level: 'silent' }), auth: {}, maxBodyBytes: 1024, isReady: () => true });
     expect((await app.request('/preview')).status).toBe(404);
+  });
+});
+
+describe('GET /preview behind credentials', () => {
+  const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const get = (app: ReturnType<typeof setup>['app'], path: string, authorization?: string) =>
+    app.request(path, authorization ? { headers: { authorization } } : {});
+
+  it('takes the bearer token when only a bearer token is configured, and says how to get in without one', async () => {
+    const { app } = setup(builtinTemplates(), 'default', { bearerToken: 'let-me-in' });
+    for (const path of ['/preview', '/preview/assets/preview.js']) {
+      const refused = await get(app, path);
+      expect(refused.status, path).toBe(401);
+      expect(refused.headers.get('www-authenticate'), path).toMatch(/^Bearer/);
+      const text = await refused.text();
+      expect(text).toContain('Authorization: Bearer <token>');
+      expect(text).toContain('server.auth.basic_auth');
+      expect(text).not.toContain('let-me-in');
+      expect((await get(app, path, 'Bearer wrong')).status, path).toBe(401);
+      expect((await get(app, path, 'Bearer let-me-in')).status, path).toBe(200);
+    }
+  });
+
+  it('makes a browser ask for basic auth when it is configured, and takes either credential', async () => {
+    const { app } = setup(builtinTemplates(), 'default', { bearerToken: 'tok', basic: { username: 'am', password: 'pw' } });
+    const refused = await get(app, '/preview');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect((await get(app, '/preview', basic('am', 'nope'))).status).toBe(401);
+    expect((await get(app, '/preview', basic('am', 'pw'))).status).toBe(200);
+    expect((await get(app, '/preview', 'Bearer tok')).status).toBe(200);
   });
 });
 

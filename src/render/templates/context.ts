@@ -1,6 +1,8 @@
 import { isUnset, toMillis, type WebhookAlert, type WebhookPayload } from '../../alertmanager/webhook.js';
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import { COLORS, EMOJI, SEVERITY_RANK, highestOf, severityOf, type Severity } from '../../severity/severity.js';
 import { distinctLabels, firedForMs, groupName, headlineOf, silenceUrl, subjectOf } from '../alert-facts.js';
+import { lazyList } from './lazy-list.js';
 import type { AlertSelection } from './schema.js';
 
 /**
@@ -121,7 +123,8 @@ const HIDDEN_LABELS = new Set(['alertname', 'severity']);
 /** An annotation with something in it, else nil. */
 const present = (text: string | undefined): string | null => (text && text.trim() !== '' ? text : null);
 
-const httpUrl = (url: string | undefined): string | null => (url && /^https?:\/\//i.test(url) ? url : null);
+/** An http(s) URL Discord accepts; a longer one would make the whole message refused, or break a link. */
+const httpUrl = (url: string | undefined): string | null => (url && url.length <= DISCORD_LIMITS.url && /^https?:\/\//i.test(url) ? url : null);
 
 function pairs(labels: Record<string, string>, keep: (name: string) => boolean = () => true): LabelPair[] {
   return Object.entries(labels)
@@ -156,7 +159,7 @@ function alertView(alert: WebhookAlert, payload: WebhookPayload, externalUrl: st
     ends_at: isUnset(alert.endsAt) ? null : toMillis(alert.endsAt),
     fired_for: firedForMs(alert) ?? null,
     source_url: httpUrl(alert.generatorURL),
-    silence_url: silenceUrl(externalUrl, alert.labels) ?? null,
+    silence_url: httpUrl(silenceUrl(externalUrl, alert.labels)),
     runbook_url: httpUrl(annotations.runbook_url),
     dashboard_url: httpUrl(annotations.dashboard_url),
     label_list: pairs(alert.labels, (name) => !HIDDEN_LABELS.has(name)),
@@ -164,8 +167,44 @@ function alertView(alert: WebhookAlert, payload: WebhookPayload, externalUrl: st
   };
 }
 
+/**
+ * What lists of alerts are sorted and summed up by, made for every alert; the alert's view is
+ * made only when a template reads it, so a group of 10,000 costs little more than what is shown.
+ */
+interface ListFacts {
+  status: 'firing' | 'resolved';
+  severity: Severity;
+  starts_at: number;
+  source_url: string | null;
+}
+
+interface AlertFacts extends ListFacts {
+  alert: WebhookAlert;
+}
+
+/** The facts behind each list of views messageScope hands out. */
+const LIST_FACTS = new WeakMap<readonly AlertView[], readonly ListFacts[]>();
+
+/** Facts for each alert; alerts of one group often share their start, which is parsed once. */
+function alertFacts(alerts: readonly WebhookAlert[]): AlertFacts[] {
+  const starts = new Map<string, number>();
+  return alerts.map((alert) => {
+    let startsAt = starts.get(alert.startsAt);
+    if (startsAt === undefined) starts.set(alert.startsAt, (startsAt = toMillis(alert.startsAt)));
+    return { alert, status: alert.status, severity: severityOf(alert.labels), starts_at: startsAt, source_url: httpUrl(alert.generatorURL) };
+  });
+}
+
+function viewList(facts: readonly AlertFacts[], view: (alert: WebhookAlert) => AlertView): AlertView[] {
+  const list = lazyList(facts.length, (index) => view((facts[index] as AlertFacts).alert));
+  LIST_FACTS.set(list, facts);
+  return list;
+}
+
+const factsOf = (alerts: readonly AlertView[]): readonly ListFacts[] => LIST_FACTS.get(alerts) ?? alerts;
+
 /** Severity, mark and colour of a list: its highest firing severity, or resolved when nothing in it fires. */
-function look(alerts: readonly AlertView[]): { severity: Severity; emoji: string; color: number } {
+function look(alerts: readonly ListFacts[]): { severity: Severity; emoji: string; color: number } {
   const firing = alerts.filter((alert) => alert.status === 'firing');
   if (firing.length === 0) return { severity: highestOf(alerts.map((alert) => alert.severity)), emoji: EMOJI.resolved, color: COLORS.resolved };
   const severity = highestOf(firing.map((alert) => alert.severity));
@@ -175,20 +214,28 @@ function look(alerts: readonly AlertView[]): { severity: Severity; emoji: string
 /** The silence for a whole group: its group labels, else what all its alerts share. */
 function groupSilence(payload: WebhookPayload, externalUrl: string): string | null {
   const labels = Object.keys(payload.groupLabels).length > 0 ? payload.groupLabels : payload.commonLabels;
-  return Object.keys(labels).length > 0 ? (silenceUrl(externalUrl, labels) ?? null) : null;
+  return Object.keys(labels).length > 0 ? httpUrl(silenceUrl(externalUrl, labels)) : null;
 }
 
 /** Most important first: firing before resolved, then by severity; otherwise as Alertmanager sent them. */
-function byImportance(a: AlertView, b: AlertView): number {
+function byImportance(a: ListFacts, b: ListFacts): number {
   if (a.status !== b.status) return a.status === 'firing' ? -1 : 1;
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
 }
 
 export function messageScope(payload: WebhookPayload, input: ScopeInput): MessageScope {
-  const alerts = payload.alerts.map((alert) => alertView(alert, payload, input.externalUrl)).sort(byImportance);
-  const firing = alerts.filter((alert) => alert.status === 'firing');
-  const resolved = alerts.filter((alert) => alert.status === 'resolved');
-  const { severity, emoji, color } = look(alerts);
+  const facts = alertFacts(payload.alerts).sort(byImportance);
+  // One view per alert, whichever list it is read through.
+  const views = new Map<WebhookAlert, AlertView>();
+  const view = (alert: WebhookAlert): AlertView => {
+    let made = views.get(alert);
+    if (!made) views.set(alert, (made = alertView(alert, payload, input.externalUrl)));
+    return made;
+  };
+  const alerts = viewList(facts, view);
+  const firing = viewList(facts.filter((alert) => alert.status === 'firing'), view);
+  const resolved = viewList(facts.filter((alert) => alert.status === 'resolved'), view);
+  const { severity, emoji, color } = look(facts);
   return {
     reason: input.reason,
     mentions: input.mentions,
@@ -216,7 +263,7 @@ export function messageScope(payload: WebhookPayload, input: ScopeInput): Messag
       silence_url: groupSilence(payload, input.externalUrl),
       runbook_url: httpUrl(payload.commonAnnotations.runbook_url),
       dashboard_url: httpUrl(payload.commonAnnotations.dashboard_url),
-      url: alerts.find((alert) => alert.source_url)?.source_url ?? null,
+      url: facts.find((alert) => alert.source_url)?.source_url ?? null,
       common_labels: pairs(payload.commonLabels, (name) => !HIDDEN_LABELS.has(name)),
     },
     alerts,
@@ -232,8 +279,9 @@ export function selectAlerts(scope: MessageScope, kind: AlertSelection): AlertVi
 }
 
 export function embedScope(scope: MessageScope, kind: AlertSelection, alerts: AlertView[], index: number, count: number): EmbedScope {
-  const firing = alerts.filter((alert) => alert.status === 'firing');
-  const starts = alerts.map((alert) => alert.starts_at).filter((ms) => !Number.isNaN(ms));
+  const facts = factsOf(alerts);
+  const firing = facts.filter((alert) => alert.status === 'firing');
+  const starts = facts.map((alert) => alert.starts_at).filter((ms) => !Number.isNaN(ms));
   return {
     ...scope,
     alerts,
@@ -246,10 +294,10 @@ export function embedScope(scope: MessageScope, kind: AlertSelection, alerts: Al
       size: alerts.length,
       firing: firing.length,
       resolved: alerts.length - firing.length,
-      ...look(alerts),
+      ...look(facts),
       mixed_severities: new Set(firing.map((alert) => alert.severity)).size > 1,
-      starts_at: starts.length > 0 ? Math.min(...starts) : null,
-      url: alerts.find((alert) => alert.source_url)?.source_url ?? null,
+      starts_at: starts.length > 0 ? starts.reduce((a, b) => Math.min(a, b)) : null,
+      url: facts.find((alert) => alert.source_url)?.source_url ?? null,
     },
   };
 }

@@ -19,7 +19,7 @@ export function fallbackDraft(payload: WebhookPayload, problem: string, options:
       {
         title: `${mark} ${firing.length} firing, ${payload.alerts.length - firing.length} resolved: ${groupName(payload)}`,
         color: firing.length > 0 ? COLORS[severity] : COLORS.resolved,
-        items: payload.alerts.map(line),
+        items: { count: payload.alerts.length, line: (index) => line(payload.alerts[index] as WebhookAlert) },
         hiddenItems: payload.truncatedAlerts,
         footer: `The message template failed, so this is the plain layout: ${problem}`,
       },

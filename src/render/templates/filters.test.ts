@@ -40,6 +40,14 @@ describe('template filters', () => {
     expect(render("{{ u | link: 'Runbook' }}|{{ v | link: 'x' }}|{{ w | link: 'x' }}", { u: 'javascript:alert(1)', v: '', w: null })).toBe('||');
   });
 
+  it('link: nothing for a URL longer than Discord takes, counted as sent', () => {
+    const longest = `https://grafana.example/d/${'a'.repeat(2048 - 26)}`;
+    expect(render("{{ u | link: 'Dashboard' }}", { u: longest })).toBe(`[Dashboard](${longest})`);
+    expect(render("{{ u | link: 'Dashboard' }}", { u: `${longest}b` })).toBe('');
+    // Parentheses are sent encoded, three characters each.
+    expect(render("{{ u | link: 'Dashboard' }}", { u: `${longest.slice(0, -1)}(` })).toBe('');
+  });
+
   it('join_lines, one_line, plural and label_pairs', () => {
     expect(render("{{ t | join_lines: ' · ' }}", { t: '\n  a \n\n b\n' })).toBe('a · b');
     expect(render('{{ t | one_line }}', { t: ' a\n\n  b ' })).toBe('a b');

@@ -72,7 +72,7 @@ export function truncateSafe(value: unknown, max: unknown = 256): string {
   return `${text.slice(0, kept)}…`;
 }
 
-/** `[label](url)` for an http(s) URL, nothing for anything else. */
+/** `[label](url)` for an http(s) URL Discord accepts, nothing for anything else. */
 function link(url: unknown, label: unknown = 'link'): string {
   return maskedLink(asText(label) || 'link', asText(url)) ?? '';
 }

@@ -1,5 +1,5 @@
-import type { EmbedDraft, MessageDraft } from '../../discord/fit.js';
-import type { DiscordEmbedField } from '../../discord/types.js';
+import { itemCount, type DraftField, type EmbedDraft, type MessageDraft } from '../../discord/fit.js';
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import type { CompiledBody, CompiledEmbed, CompiledField, CompiledMessage } from './compile.js';
 import { embedScope, itemScope, selectAlerts, type AlertView, type MessageScope } from './context.js';
 import { evaluate, renderText, type CompiledText, type RenderMode } from './liquid.js';
@@ -37,14 +37,16 @@ class MessageRenderer {
     return [];
   }
 
-  fields(fields: CompiledField[] | undefined, scope: object): DiscordEmbedField[] {
-    const result: DiscordEmbedField[] = [];
-    for (const field of fields ?? []) {
+  fields(fields: CompiledField[] | undefined, scope: object): DraftField[] {
+    const result: DraftField[] = [];
+    for (const [index, field] of (fields ?? []).entries()) {
+      // A loop's fields are cut first when there are too many, and counted as "…and N more labels".
+      const repeated = field.forEach ? { run: index, noun: `${field.forEach.variable}s` } : undefined;
       for (const each of field.forEach ? this.loop(field.forEach, scope) : [scope]) {
         const name = singleLine(this.text(field.name, each));
         const value = this.text(field.value, each);
         // Discord refuses empty fields; rendering one empty is how a template leaves it out.
-        if (name !== '' && value !== '') result.push({ name, value, inline: field.inline });
+        if (name !== '' && value !== '') result.push({ name, value, inline: field.inline, ...(repeated ? { repeated } : {}) });
       }
     }
     return result;
@@ -56,7 +58,7 @@ class MessageRenderer {
       color: this.value(body.color, scope, parseColor, 'a colour (#rrggbb or a number)') ?? defaultColor,
       fields: this.fields(body.fields, scope),
     };
-    const url = this.value(body.url, scope, parseUrl, 'an http(s) URL');
+    const url = this.value(body.url, scope, parseUrl, `an http(s) URL of at most ${DISCORD_LIMITS.url} characters`);
     if (url) draft.url = url;
     const intro = this.text(body.description, scope);
     if (intro) draft.intro = intro;
@@ -74,13 +76,17 @@ class MessageRenderer {
     if (spec.one && only && alerts.length === 1) {
       return { ...this.embed(spec.one, itemScope(base, only), base.embed.color), items: [], wholeItems: 1 };
     }
-    const items = spec.item ? alerts.map((alert) => this.text(spec.item, itemScope(base, alert))) : [];
+    const { item } = spec;
+    const line = (alert: AlertView): string => this.text(item, itemScope(base, alert));
+    // At load every line is rendered, so a mistake in any shows; otherwise the fitter asks only for those it shows.
+    let items: EmbedDraft['items'] = [];
+    if (item) items = this.mode === 'check' ? alerts.map(line) : { count: alerts.length, line: (at) => line(alerts[at] as AlertView) };
     return { ...this.embed(spec.body, base, base.embed.color), items };
   }
 }
 
 const isEmpty = (embed: EmbedDraft): boolean =>
-  embed.title === '' && !embed.intro && embed.items.length === 0 && !embed.fields?.length && !embed.footer && !embed.wholeItems;
+  embed.title === '' && !embed.intro && itemCount(embed.items) === 0 && !embed.fields?.length && !embed.footer && !embed.wholeItems;
 
 export function renderMessage(message: CompiledMessage, scope: MessageScope, mode: RenderMode): MessageDraft {
   const renderer = new MessageRenderer(mode);

@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { WebhookAlert, WebhookPayload } from '../../alertmanager/webhook.js';
-import type { FittedMessage } from '../../discord/fit.js';
-import { limitViolations } from '../../discord/limits.js';
+import { MAX_ITEM_LENGTH, type FittedMessage } from '../../discord/fit.js';
+import { DISCORD_LIMITS, limitViolations } from '../../discord/limits.js';
 import type { DiscordMessage } from '../../discord/types.js';
 import { makeAlert, makePayload, manyAlerts } from '../../../test/support/payloads.js';
 import { COLORS } from '../../severity/severity.js';
@@ -72,6 +72,42 @@ describe.each(NAMES)('the shipped %s template', (template) => {
     const message = renderChecked(template, makePayload([long, { ...long, labels: { ...long.labels, instance: 'j'.repeat(5000) } }]));
     expect(message.embeds?.[0]?.title?.length).toBeLessThanOrEqual(256);
     renderChecked(template, makePayload([long]));
+  });
+
+  it('leaves out links too long for Discord, in the embed and in the text', () => {
+    const long = `http://prometheus:9090/graph?g0.expr=${'x'.repeat(5000)}`;
+    const alert = makeAlert({
+      generatorURL: long,
+      labels: { alertname: 'HighCPUUsage', instance: 'node-1:9100', severity: 'warning', query: 'q'.repeat(3000) },
+      annotations: { summary: 'CPU busy', runbook_url: `https://runbooks.example/${'r'.repeat(3000)}` },
+    });
+    for (const alerts of [[alert], [alert, { ...alert, labels: { ...alert.labels, instance: 'node-2:9100' } }]]) {
+      const message = renderChecked(template, makePayload(alerts));
+      const text = JSON.stringify(message);
+      expect(text).not.toContain('x'.repeat(100));
+      expect(text).not.toContain('r'.repeat(100));
+      expect(text).not.toMatch(/\]\([^)]{2049,}\)/);
+      for (const embed of message.embeds ?? []) expect(embed.url?.length ?? 0).toBeLessThanOrEqual(2048);
+    }
+  });
+
+  it('keeps the fields people need when an alert has many labels, counting the labels left out', () => {
+    for (const [count, length] of [[24, 10], [40, 10], [20, 900]] as const) {
+      const labels = Object.fromEntries(Array.from({ length: count }, (_, index) => [`label_${String(index).padStart(2, '0')}`, `v${index}`.padEnd(length, '.')]));
+      const alert = makeAlert({ labels: { alertname: 'ManyLabels', instance: 'node-1:9100', severity: 'warning', ...labels }, annotations: { summary: 'many', runbook_url: 'https://runbooks.example/many' } });
+      const message = renderChecked(template, makePayload([alert]));
+      const names = (message.embeds ?? []).flatMap((embed) => (embed.fields ?? []).map((field) => field.name));
+      const writtenOnce = template === 'default' ? ['Started', 'Links'] : [];
+      expect(names, `${count} labels`).toEqual(expect.arrayContaining(writtenOnce));
+      const marker = (message.embeds ?? []).flatMap((embed) => embed.fields ?? []).find((field) => /^…and \d+ more labels$/.test(field.name));
+      const shownLabels = names.filter((name) => name.startsWith('label_') || name === 'instance');
+      if (template === 'default') {
+        expect(marker, `${count} labels`).toBeDefined();
+        const hidden = Number(/(\d+)/.exec(marker?.name ?? '')?.[1]);
+        expect(shownLabels.length + hidden).toBe(count + 1);
+        expect(marker?.value.split(', ')[0]).toBe(`label_${String(shownLabels.length - 1).padStart(2, '0')}`);
+      }
+    }
   });
 
   it('keeps unicode and emoji whole', () => {
@@ -269,4 +305,52 @@ firing:
   it('is refused by name when it does not exist', () => {
     expect(() => renderWithTemplate(SHIPPED, 'nope', makePayload([makeAlert()]))).toThrow(/no template named "nope"; there are: compact, default/);
   });
+});
+
+describe('a group of 10,000 alerts', () => {
+  for (const name of NAMES) {
+    it(`through ${name} makes the lines and alert views it shows, not one per alert`, () => {
+      const template = templateNamed(SHIPPED, name);
+      const itemTemplates = new Set(Object.values(template.sections).flatMap((section) => section.embeds.flatMap((embed) => (embed.item ? [embed.item.template] : []))));
+      // An alert's annotations are read when its view is made, and not before.
+      const viewed = new Set<string>();
+      let counting = false;
+      const alerts = manyAlerts(10_000).map((alert, index) => {
+        const { annotations, ...rest } = index % 3 === 0 ? resolvedAlert(alert) : alert;
+        return Object.defineProperty(rest, 'annotations', {
+          enumerable: true,
+          get: () => {
+            if (counting) viewed.add(rest.fingerprint);
+            return annotations;
+          },
+        }) as WebhookAlert;
+      });
+      const payload = makePayload(alerts);
+      const renders = vi.spyOn(liquid, 'renderSync');
+      counting = true;
+      try {
+        const rendered = renderWithTemplate(SHIPPED, name, payload);
+        const accounting = rendered.flatMap((fitted) => fitted.accounting);
+        expect(accounted(rendered)).toBe(10_000);
+        expect(accounting.reduce((sum, account) => sum + account.shown, 0)).toBeGreaterThan(10);
+        // Per list, the lines made are those that fit one description, and the one that no longer did.
+        let itemRenders = 0;
+        for (const itemTemplate of itemTemplates) {
+          const lines = renders.mock.calls.flatMap(([parsed], index) => {
+            const result = renders.mock.results[index];
+            return parsed === itemTemplate && result?.type === 'return' ? [String(result.value).trim()] : [];
+          });
+          itemRenders += lines.length;
+          const fitted = lines.slice(0, -1).reduce((sum, line) => sum + Math.min(line.length, MAX_ITEM_LENGTH) + 1, 0);
+          expect(fitted).toBeLessThanOrEqual(DISCORD_LIMITS.description);
+        }
+        expect(itemRenders).toBeGreaterThan(0);
+        expect(viewed.size).toBeLessThanOrEqual(itemRenders);
+        for (const { message } of rendered) expect(limitViolations(message)).toEqual([]);
+      } finally {
+        counting = false;
+        renders.mockRestore();
+      }
+    });
+  }
 });

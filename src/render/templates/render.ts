@@ -1,5 +1,5 @@
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
-import { fitMessage, type FittedMessage, type MessageDraft } from '../../discord/fit.js';
+import { fitMessage, type FittedMessage } from '../../discord/fit.js';
 import { templateDraft, type TemplateRenderOptions } from './draft.js';
 import { fallbackDraft } from './fallback.js';
 import { templateNamed, type TemplateSet } from './load.js';
@@ -11,11 +11,10 @@ import { templateNamed, type TemplateSet } from './load.js';
  */
 export function renderWithTemplate(set: TemplateSet, name: string, payload: WebhookPayload, options: TemplateRenderOptions = {}): FittedMessage[] {
   const template = templateNamed(set, name);
-  let draft: MessageDraft;
   try {
-    draft = templateDraft(template, payload, options, 'lenient');
+    // Item lines are rendered while fitting, so a template can still fail there.
+    return [fitMessage(templateDraft(template, payload, options, 'lenient'))];
   } catch (error) {
-    draft = fallbackDraft(payload, error instanceof Error ? error.message : String(error), options);
+    return [fitMessage(fallbackDraft(payload, error instanceof Error ? error.message : String(error), options))];
   }
-  return [fitMessage(draft)];
 }

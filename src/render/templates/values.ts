@@ -1,3 +1,4 @@
+import { DISCORD_LIMITS } from '../../discord/limits.js';
 import { toEpochMs } from './filters.js';
 
 /** The non-text values of an embed, read from what their templates rendered. */
@@ -10,10 +11,10 @@ export function parseColor(text: string): number | undefined {
   return Number.isInteger(number) && number >= 0 && number <= 0xffffff ? number : undefined;
 }
 
-/** An http(s) URL Discord accepts as an embed's link. */
+/** An http(s) URL Discord accepts as an embed's link: at most DISCORD_LIMITS.url long. */
 export function parseUrl(text: string): string | undefined {
   const value = text.trim();
-  if (!/^https?:\/\//i.test(value)) return undefined;
+  if (!/^https?:\/\//i.test(value) || value.length > DISCORD_LIMITS.url) return undefined;
   try {
     return new URL(value).href === '' ? undefined : value;
   } catch {
