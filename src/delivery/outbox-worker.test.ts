@@ -6,6 +6,7 @@ import type { Notification } from '../engine/notification.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { FakeTime } from '../../test/support/fake-time.js';
+import { StorageUnavailableError } from '../util/storage-unavailable.js';
 import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 import { OutboxWorker } from './outbox-worker.js';
 import type { OutboxEntry } from './ports.js';
@@ -57,6 +58,25 @@ const notification = (groupKey: string, title: string): Notification => ({
   reason: 'first',
 });
 
+/** The outbox, refusing the next `failures[method]` calls of a method as a full disk would. */
+function refusingOutbox(outbox: OutboxStore, failures: Partial<Record<'sending' | 'delivered', number>>): OutboxStore {
+  return new Proxy(outbox, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const name = String(property) as 'sending' | 'delivered';
+      return (...args: unknown[]) => {
+        const left = failures[name] ?? 0;
+        if (left > 0) {
+          failures[name] = left - 1;
+          return Promise.reject(new StorageUnavailableError('database or disk is full'));
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 describe('OutboxWorker', () => {
   let db: Db;
   let outbox: OutboxStore;
@@ -73,9 +93,14 @@ describe('OutboxWorker', () => {
     destination = new RecordingDestination();
     outcomes = [];
     settled = () => undefined;
-    worker = new OutboxWorker({
+    worker = workerOn(outbox);
+  });
+
+  /** A worker on this outbox, reporting to `outcomes`. */
+  const workerOn = (store: OutboxStore): OutboxWorker =>
+    new OutboxWorker({
       destination,
-      outbox,
+      outbox: store,
       // The test's "rendering" is the group label, so each call shows which state was sent.
       render: (entry: OutboxEntry) => [{ embeds: [{ title: entry.notification.groupLabels.alertname }] }],
       clock: time,
@@ -92,7 +117,6 @@ describe('OutboxWorker', () => {
         settled();
       },
     });
-  });
 
   afterEach(async () => {
     await worker.stop();
@@ -206,5 +230,27 @@ describe('OutboxWorker', () => {
     await worker.stop();
     expect(await depth()).toBe(1);
     expect(destination.calls).toEqual([]);
+  });
+
+  it('sends nothing while the start of a delivery cannot be recorded, and sends it once storage takes writes', async () => {
+    await worker.stop();
+    worker = workerOn(refusingOutbox(outbox, { sending: 3 }));
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    worker.start();
+    await handled(1);
+    expect(destination.calls).toEqual([{ op: 'post', id: '1', title: 'v1' }]);
+    expect(time.waits).toEqual([1000, 2000, 4000]);
+  });
+
+  it('records a delivery Discord has once storage takes writes, without sending it again', async () => {
+    await worker.stop();
+    worker = workerOn(refusingOutbox(outbox, { delivered: 3 }));
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    worker.start();
+    await handled(1);
+    expect(destination.calls).toHaveLength(1);
+    expect(await depth()).toBe(0);
+    expect(await outbox.livingMessage('test', 'g1')).toBe('1');
+    expect(time.waits).toEqual([1000, 2000, 4000]);
   });
 });

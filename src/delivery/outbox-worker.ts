@@ -27,7 +27,10 @@ export interface OutboxWorkerOptions {
 }
 
 /** The same for every attempt at one post of an entry, so a destination can deduplicate repeats. */
-const postKey = (entry: OutboxEntry, index: number): PostKey => ({ id: `${entry.id}:${index}:${entry.groupKey}`, retry: entry.attempts > 0 });
+const postKey = (entry: OutboxEntry, index: number): PostKey => ({
+  id: `${entry.id}:${index}:${entry.groupKey}`,
+  retry: entry.attempts > 0 || entry.attemptStartedAt !== undefined,
+});
 
 /**
  * Delivers one destination's outbox, oldest first, one message at a time (Discord's rate limits
@@ -110,7 +113,9 @@ export class OutboxWorker {
 
   private async deliver(entry: OutboxEntry): Promise<void> {
     const { outbox, clock, logger } = this.options;
-    outbox.sending(entry);
+    // Nothing is sent unless storage took the note that it is being sent: with a full disk,
+    // deliveries pause here instead of repeating on every restart.
+    if ((await this.storage(() => outbox.sending(entry, clock.now()).then(() => true), 'record the start of a delivery')) === undefined) return;
     let messageId: string | undefined;
     try {
       messageId = await this.send(entry);

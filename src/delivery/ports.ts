@@ -16,6 +16,8 @@ export interface OutboxEntry {
   notification: Notification;
   attempts: number;
   nextAttemptAt: number;
+  /** Set when an attempt began and was never settled (the process died): Discord may have the message. */
+  attemptStartedAt: number | undefined;
 }
 
 export interface OutboxDepth {
@@ -33,8 +35,11 @@ export interface Outbox {
   enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): Promise<void>;
   /** The oldest waiting entry of a destination: delivered in order, one at a time. */
   head(destination: string): Promise<OutboxEntry | undefined>;
-  /** Marks an entry as being sent: from now until it settles, nothing merges into it. */
-  sending(entry: OutboxEntry): void;
+  /**
+   * Records that an attempt begins, before anything is sent: from now until it settles, nothing
+   * merges into it. Rejects when storage cannot commit, and then nothing may be sent.
+   */
+  sending(entry: OutboxEntry, now: number): Promise<void>;
   /** Records a delivery: the entry leaves the outbox and a post becomes the group's living message. */
   delivered(entry: OutboxEntry, messageId: string | undefined, now: number): Promise<void>;
   retryLater(entry: OutboxEntry, at: number, error: string): Promise<void>;

@@ -82,6 +82,11 @@ const MIGRATIONS: readonly string[] = [
   DELETE FROM kv WHERE key LIKE 'silence-target:%';
   CREATE INDEX group_messages_by_age ON group_messages (posted_at);
   `,
+  // When the last attempt at an entry began: written before anything is sent, so a delivery
+  // whose bookkeeping cannot be committed (a full disk) is never started.
+  `
+  ALTER TABLE outbox ADD COLUMN attempt_started_at INTEGER;
+  `,
 ];
 
 function migrate(db: Db): void {

@@ -12,6 +12,7 @@ interface OutboxRow {
   notification: string;
   attempts: number;
   next_attempt_at: number;
+  attempt_started_at: number | null;
 }
 
 const toEntry = (row: OutboxRow): OutboxEntry => ({
@@ -22,6 +23,7 @@ const toEntry = (row: OutboxRow): OutboxEntry => ({
   notification: JSON.parse(row.notification) as Notification,
   attempts: row.attempts,
   nextAttemptAt: row.next_attempt_at,
+  attemptStartedAt: row.attempt_started_at ?? undefined,
 });
 
 /**
@@ -49,7 +51,8 @@ export class OutboxStore implements Outbox {
       replace: db.prepare('UPDATE outbox SET kind = ?, notification = ? WHERE id = ?'),
       head: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE destination = ? AND state = 'pending' ORDER BY id LIMIT 1"),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
-      reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+      begin: db.prepare('UPDATE outbox SET attempt_started_at = ? WHERE id = ?'),
+      reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, attempt_started_at = NULL WHERE id = ?'),
       bury: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
       depth: db.prepare<[], { destination: string; state: string; count: number }>(
         'SELECT destination, state, COUNT(*) AS count FROM outbox GROUP BY destination, state',
@@ -99,8 +102,11 @@ export class OutboxStore implements Outbox {
     });
   }
 
-  sending(entry: OutboxEntry): void {
-    this.inFlight.add(entry.id);
+  sending(entry: OutboxEntry, now: number): Promise<void> {
+    return commit(this.health, () => {
+      this.statements.begin.run(now, entry.id);
+      this.inFlight.add(entry.id);
+    });
   }
 
   delivered(entry: OutboxEntry, messageId: string | undefined, now: number): Promise<void> {
