@@ -37,7 +37,7 @@ export function runRender(config: RenderConfig): RenderResult {
         const started = performance.now();
         const rendered = renderPayload(payload, { template });
         times.push(performance.now() - started);
-        shown = rendered.flatMap((fitted) => fitted.accounting).reduce((sum, account) => sum + account.shown, 0);
+        shown = rendered.accounting.reduce((sum, account) => sum + account.shown, 0);
       }
       times.sort((a, b) => a - b);
       cases.push({ template, alerts: size, medianMs: times[Math.floor(times.length / 2)] ?? NaN, maxMs: times.at(-1) ?? NaN, shown });

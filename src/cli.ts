@@ -105,14 +105,15 @@ const COMMANDS: Record<string, Command> = {
     }
     const { discord, alertmanager, templates } = loaded.config;
     const template = flags.template ?? templates.name;
-    const messages = renderPayload(parsed.data, {
+    // Printed as a list of messages, the shape of earlier releases' output.
+    const { message } = renderPayload(parsed.data, {
       externalUrl: alertmanager.external_url,
       username: discord.username,
       avatarUrl: discord.avatar_url,
       templates: configuredTemplates(loaded, [template]),
       template,
-    }).map((fitted) => fitted.message);
-    const text = flags.text ? messages.map(readableMessage).join('\n') : JSON.stringify(messages, null, 2);
+    });
+    const text = flags.text ? readableMessage(message) : JSON.stringify([message], null, 2);
     process.stdout.write(`${text}\n`);
     return 0;
   },

@@ -29,7 +29,7 @@ const SCREENSHOT = join(import.meta.dirname, '..', 'test-output', 'preview.png')
 
 const GROUP = capturedPayloads()['webhook-group-firing'];
 const titlesOf = (payload: Parameters<typeof renderPayload>[0], template: string): string[] =>
-  renderPayload(payload, { template }).flatMap((fitted) => (fitted.message.embeds ?? []).flatMap((embed) => (embed.title ? [embed.title] : [])));
+  [renderPayload(payload, { template })].flatMap((fitted) => (fitted.message.embeds ?? []).flatMap((embed) => (embed.title ? [embed.title] : [])));
 
 const HOSTILE = makePayload(
   [

@@ -53,7 +53,7 @@ describe('text in a webhook', () => {
     expect(parsed.commonLabels.team).toBe('ops \uFFFD');
     expect(parsed.receiver).toBe('amcord\uFFFD');
     for (const template of ['default', 'compact']) {
-      const [fitted] = renderPayload(parsed, { template });
+      const fitted = renderPayload(parsed, { template });
       expect(fitted?.message.embeds?.at(-1)?.footer?.text ?? '').not.toContain('template failed');
     }
   });

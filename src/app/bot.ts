@@ -33,6 +33,6 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
   cleanup.defer('Discord bot', () => bot.stop());
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
-    controls: (messages, notification) => parts.withSilenceControls(messages, notification, silenceTargets, clock.now()),
+    controls: (message, notification) => parts.withSilenceControls(message, notification, silenceTargets, clock.now()),
   };
 }

@@ -78,7 +78,7 @@ describe('retention over thirty days', () => {
         destinations: new Map([[channel.name, channel]]),
         settings: resolveRenderSettings(loaded, routes),
         routes,
-        controls: (messages, notification) => withSilenceControls(messages, notification, silenceTargets, clock.now()),
+        controls: (message, notification) => withSilenceControls(message, notification, silenceTargets, clock.now()),
         clock,
         sleep,
         logger,

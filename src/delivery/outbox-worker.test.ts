@@ -102,7 +102,7 @@ describe('OutboxWorker', () => {
       destination,
       outbox: store,
       // The test's "rendering" is the group label, so each call shows which state was sent.
-      render: (entry: OutboxEntry) => [{ embeds: [{ title: entry.notification.groupLabels.alertname }] }],
+      render: (entry: OutboxEntry) => ({ embeds: [{ title: entry.notification.groupLabels.alertname }] }),
       clock: time,
       sleep: time.sleep,
       logger: pino({ level: 'silent' }),

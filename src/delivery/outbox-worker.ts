@@ -6,12 +6,12 @@ import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey 
 import type { Outbox, OutboxEntry } from './ports.js';
 
 /** The render stage as delivery sees it: a queued notification to the messages to send. */
-export type RenderStage = (entry: OutboxEntry) => DiscordMessage[] | Promise<DiscordMessage[]>;
+export type RenderStage = (entry: OutboxEntry) => DiscordMessage | Promise<DiscordMessage>;
 
 export interface OutboxWorkerOptions {
   destination: Destination;
   outbox: Outbox;
-  /** Turns a queued notification into the messages to send; the first is the group's living message. */
+  /** Turns a queued notification into the message to send: the group's living message. */
   render: RenderStage;
   clock: Clock;
   sleep: Sleep;
@@ -26,9 +26,9 @@ export interface OutboxWorkerOptions {
   onStorageFailed?: (error: unknown) => void;
 }
 
-/** The same for every attempt at one post of an entry, so a destination can deduplicate repeats. */
-const postKey = (entry: OutboxEntry, index: number): PostKey => ({
-  id: `${entry.id}:${index}:${entry.groupKey}`,
+/** The same for every attempt at an entry's post, so a destination can deduplicate repeats. */
+const postKey = (entry: OutboxEntry): PostKey => ({
+  id: `${entry.id}:${entry.groupKey}`,
   retry: entry.attempts > 0 || entry.attemptStartedAt !== undefined,
 });
 
@@ -134,26 +134,21 @@ export class OutboxWorker {
     logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId }, 'delivered');
   }
 
-  /** Posts or edits; returns the id of a newly posted living message. */
+  /** Edits the living message, or posts a new one; returns the id of a newly posted one. */
   private async send(entry: OutboxEntry): Promise<string | undefined> {
     const { destination, outbox, clock } = this.options;
-    const [living, ...overflow] = await this.options.render(entry);
-    if (!living) return undefined;
+    const living = await this.options.render(entry);
     const deadline = clock.now() + this.options.attemptTimeoutMs;
     const existing = entry.kind === 'edit' ? await outbox.livingMessage(destination.name, entry.groupKey) : undefined;
-    let postedId: string | undefined;
     if (existing) {
       try {
         await destination.edit(existing, living, deadline);
+        return undefined;
       } catch (error) {
         if (!(error instanceof MessageGoneError)) throw error;
-        postedId = await destination.post(living, deadline, postKey(entry, 0));
       }
-    } else {
-      postedId = await destination.post(living, deadline, postKey(entry, 0));
     }
-    for (const [index, message] of overflow.entries()) await destination.post(message, deadline, postKey(entry, index + 1));
-    return postedId;
+    return destination.post(living, deadline, postKey(entry));
   }
 
   private async handleFailure(entry: OutboxEntry, error: unknown): Promise<void> {

@@ -11,7 +11,7 @@ import type { Destination } from './destination.js';
 import type { RenderStage } from './outbox-worker.js';
 
 /** Adds what only the bot's own messages may carry (silence buttons), for destinations that carry them. */
-export type MessageControls = (messages: DiscordMessage[], notification: Notification) => Promise<DiscordMessage[]>;
+export type MessageControls = (message: DiscordMessage, notification: Notification) => Promise<DiscordMessage>;
 
 export interface RenderStageOptions {
   settings: RenderSettings;
@@ -23,22 +23,22 @@ export interface RenderStageOptions {
 
 /**
  * The render stage: a queued notification through its route's template, with the name, avatar
- * and mentions its destination and route ask for, to the messages Discord will accept. The
- * template places the mentions; every message names who may be pinged (nobody, unless given).
+ * and mentions its destination and route ask for, to the message Discord will accept. The
+ * template places the mentions; the message names who may be pinged (nobody, unless given).
  */
 export function createRenderStage(options: RenderStageOptions): RenderStage {
   return async (entry) => {
     const { notification, destination, kind } = entry;
     const look = options.settings.lookFor(destination, notification.route);
     const mentions = mentionsFor(options.mentions(notification.route), notification, kind, severityOf);
-    const rendered = renderPayload(notificationPayload(notification), {
+    const { message } = renderPayload(notificationPayload(notification), {
       ...look,
       templates: options.settings.templates,
       reason: notificationReason(notification),
       mentions,
-    }).map(({ message }) => message);
+    });
     const controls = options.destinations.get(destination)?.carriesButtons ? options.controls : undefined;
-    const messages = controls ? await controls(rendered, notification) : rendered;
-    return messages.map((message) => ({ ...message, allowed_mentions: message.allowed_mentions ?? NO_PINGS }));
+    const shown = controls ? await controls(message, notification) : message;
+    return { ...shown, allowed_mentions: shown.allowed_mentions ?? NO_PINGS };
   };
 }

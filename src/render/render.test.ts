@@ -13,7 +13,7 @@ const TEMPLATES = [...builtinTemplates().templates.keys()];
 
 /** How many alerts a rendered notification accounts for: shown as lines or counted in "and N more". */
 function accountedAlerts(payload: WebhookPayload, options: RenderOptions = {}): number {
-  return renderPayload(payload, options)
+  return [renderPayload(payload, options)]
     .flatMap((fitted) => fitted.accounting)
     .reduce((sum, account) => sum + account.shown + account.hidden, 0);
 }
@@ -30,7 +30,7 @@ describe('renderPayload on payloads captured from Alertmanager 0.25', () => {
   for (const template of TEMPLATES) {
     for (const [name, payload] of Object.entries(capturedPayloads())) {
       it(`${name} through ${template} matches its golden file and fits Discord`, async () => {
-        const messages = renderPayload(payload, { template }).map((fitted) => fitted.message);
+        const messages = [renderPayload(payload, { template }).message];
         for (const message of messages) expect(limitViolations(message)).toEqual([]);
         await expect(`${JSON.stringify(messages, null, 2)}\n`).toMatchFileSnapshot(`${goldenPath(template, name)}.json`);
         await expect(`${messages.map(readableMessage).join('\n')}\n`).toMatchFileSnapshot(`${goldenPath(template, name)}.txt`);
@@ -50,7 +50,7 @@ describe('renderPayload on larger notifications', () => {
 
   for (const template of TEMPLATES) {
     it(`50 alerts through ${template}, as a reminder with a mention, match their golden file`, async () => {
-      const rendered = renderPayload(payload, { template, reason: 'repeat', mentions: mentionsOf(['123456789012345678'], []) });
+      const rendered = [renderPayload(payload, { template, reason: 'repeat', mentions: mentionsOf(['123456789012345678'], []) })];
       const text = rendered.map(({ message, accounting }) => `${readableMessage(message)}\n${JSON.stringify(accounting)}`).join('\n');
       await expect(`${text}\n`).toMatchFileSnapshot(`../../test/golden/cases/${template}-50-alerts-repeat.txt`);
     });
@@ -61,9 +61,9 @@ describe('the default message', () => {
   it('colours by the highest firing severity and turns green when resolved', () => {
     const warning = makeAlert();
     const critical = makeAlert({ labels: { alertname: 'HighCPUUsage', instance: 'b:9100', severity: 'critical' } });
-    const [firing] = renderPayload(makePayload([warning, critical]));
+    const firing = renderPayload(makePayload([warning, critical]));
     expect(firing?.message.embeds?.[0]?.color).toBe(COLORS.critical);
-    const [resolved] = renderPayload(makePayload([{ ...warning, status: 'resolved', endsAt: '2026-11-25T14:03:46Z' }]));
+    const resolved = renderPayload(makePayload([{ ...warning, status: 'resolved', endsAt: '2026-11-25T14:03:46Z' }]));
     expect(resolved?.message.embeds?.[0]?.color).toBe(COLORS.resolved);
     expect(resolved?.message.embeds?.[0]?.title).toMatch(/^✅ Resolved: HighCPUUsage on node-1:9100/);
     expect(resolved?.message.embeds?.[0]?.fields).toContainEqual({ name: 'Fired for', value: '10m', inline: true });
@@ -71,7 +71,7 @@ describe('the default message', () => {
 
   it('says what and how many in the title, and shows the source graph link', () => {
     const payload = makePayload(manyAlerts(3));
-    const embed = renderPayload(payload)[0]?.message.embeds?.[0];
+    const embed = renderPayload(payload).message.embeds?.[0];
     expect(embed?.title).toBe('🟠 3 firing: DiskSpaceLow (warning)');
     expect(embed?.url).toBe('http://prometheus:9090/graph?g0.expr=up');
     expect(embed?.description).toContain('**host-2:9100 (mountpoint=/srv/2)** — Disk almost full on host-2');
@@ -79,32 +79,32 @@ describe('the default message', () => {
 
   it('links a line to its own graph only when it differs from the title link', () => {
     const alerts = [...manyAlerts(2), makeAlert({ labels: { alertname: 'DiskSpaceLow', instance: 'x:9100', severity: 'warning' }, generatorURL: 'http://other:9090/graph' })];
-    const description = renderPayload(makePayload(alerts))[0]?.message.embeds?.[0]?.description ?? '';
+    const description = renderPayload(makePayload(alerts)).message.embeds?.[0]?.description ?? '';
     expect(description.match(/\[graph\]/g)).toHaveLength(1);
     expect(description).toContain('[graph](http://other:9090/graph)');
   });
 
   it('shows an alert that has no annotations at all', () => {
     const alert = makeAlert({ annotations: {} });
-    const embed = renderPayload(makePayload([alert]))[0]?.message.embeds?.[0];
+    const embed = renderPayload(makePayload([alert])).message.embeds?.[0];
     expect(embed?.title).toContain('HighCPUUsage');
     expect(embed?.description).toBe('HighCPUUsage');
-    const list = renderPayload(makePayload([alert, { ...alert, labels: { ...alert.labels, instance: 'node-2:9100' } }]));
+    const list = [renderPayload(makePayload([alert, { ...alert, labels: { ...alert.labels, instance: 'node-2:9100' } }]))];
     expect(list[0]?.message.embeds?.[0]?.description).toContain('**node-2:9100** — HighCPUUsage');
   });
 
   it('says "still firing" in a reminder', () => {
-    expect(renderPayload(makePayload([makeAlert()]), { reason: 'repeat' })[0]?.message.embeds?.[0]?.title).toBe(
+    expect(renderPayload(makePayload([makeAlert()]), { reason: 'repeat' }).message.embeds?.[0]?.title).toBe(
       '🟠 Still firing: HighCPUUsage on node-1:9100 (warning)',
     );
-    expect(renderPayload(makePayload(manyAlerts(3)), { reason: 'repeat' })[0]?.message.embeds?.[0]?.title).toBe(
+    expect(renderPayload(makePayload(manyAlerts(3)), { reason: 'repeat' }).message.embeds?.[0]?.title).toBe(
       '🟠 3 still firing: DiskSpaceLow (warning)',
     );
   });
 
   it('puts 60 alerts with 5 KB annotations into a message Discord accepts, accounting for every alert', () => {
     const payload = makePayload(manyAlerts(60, 5000));
-    const rendered = renderPayload(payload);
+    const rendered = [renderPayload(payload)];
     for (const { message } of rendered) expect(limitViolations(message)).toEqual([]);
     expect(accountedAlerts(payload)).toBe(60);
     expect(rendered[0]?.message.embeds?.[0]?.description).toMatch(/…and \d+ more/);
@@ -113,7 +113,7 @@ describe('the default message', () => {
   it('counts the alerts Alertmanager cut with max_alerts', () => {
     const payload = makePayload(manyAlerts(2), { truncatedAlerts: 5 });
     expect(accountedAlerts(payload)).toBe(7);
-    expect(renderPayload(payload)[0]?.message.embeds?.[0]?.footer?.text).toContain('5 cut by max_alerts');
+    expect(renderPayload(payload).message.embeds?.[0]?.footer?.text).toContain('5 cut by max_alerts');
   });
 });
 
@@ -143,7 +143,7 @@ describe('every shipped template', () => {
       fc.property(fc.array(alert, { minLength: 1, maxLength: 300 }), fc.nat({ max: 50 }), options, (alerts, truncated, { reason, mentions }) => {
         const payload = makePayload(alerts, { truncatedAlerts: truncated });
         for (const template of TEMPLATES) {
-          const rendered = renderPayload(payload, { template, reason, mentions });
+          const rendered = [renderPayload(payload, { template, reason, mentions })];
           for (const { message } of rendered) {
             expect(limitViolations(message)).toEqual([]);
             // The plain fallback layout only appears when a template breaks.

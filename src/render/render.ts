@@ -35,8 +35,8 @@ export function builtinTemplates(): TemplateSet {
   return builtin;
 }
 
-/** Payload to the messages Discord will accept. Pure but for reading the shipped templates once. */
-export function renderPayload(payload: WebhookPayload, options: RenderOptions = {}): FittedMessage[] {
+/** Payload to the one message Discord will accept. Pure but for reading the shipped templates once. */
+export function renderPayload(payload: WebhookPayload, options: RenderOptions = {}): FittedMessage {
   const { templates = builtinTemplates(), template = DEFAULT_TEMPLATE, ...rest } = options;
   return renderWithTemplate(templates, template, payload, rest);
 }

@@ -104,7 +104,7 @@ describe('/alerts', () => {
   it('counts an alert labelled severity=high as critical, marked and coloured as in the channel', async () => {
     const labels = { alertname: 'ApiErrors', instance: 'api-1', severity: 'high' };
     clients.alertmanager.alerts = [firingAlert(labels)];
-    const channel = renderPayload(makePayload([makeAlert({ labels })]))[0]?.message.embeds?.[0];
+    const channel = renderPayload(makePayload([makeAlert({ labels })])).message.embeds?.[0];
     const channelMark = channel?.title?.split(' ')[0];
     expect(channel?.title).toContain('(critical)');
 

@@ -10,18 +10,16 @@ import { silenceButtons, silencedLine, silenceLinkRow } from './silence-buttons.
  * has nothing left to silence: no buttons.
  */
 export async function withSilenceControls(
-  messages: DiscordMessage[],
+  message: DiscordMessage,
   notification: Notification,
   targets: SilenceTargets,
   now: number,
-): Promise<DiscordMessage[]> {
-  const [first, ...rest] = messages;
-  if (!first) return messages;
-  if (notification.firing.length === 0) return [{ ...first, components: [] }, ...rest];
+): Promise<DiscordMessage> {
+  if (notification.firing.length === 0) return { ...message, components: [] };
   const ref = await targets.refFor(notification);
   const silence = await targets.active(ref, now);
-  if (!silence) return [{ ...first, components: [silenceButtons(ref)] }, ...rest];
+  if (!silence) return { ...message, components: [silenceButtons(ref)] };
   const line = silencedLine(silence);
-  const content = first.content ? `${truncate(first.content, DISCORD_LIMITS.content - line.length - 1)}\n${line}` : line;
-  return [{ ...first, content, components: [silenceLinkRow(silence.link)] }, ...rest];
+  const content = message.content ? `${truncate(message.content, DISCORD_LIMITS.content - line.length - 1)}\n${line}` : line;
+  return { ...message, content, components: [silenceLinkRow(silence.link)] };
 }

@@ -35,7 +35,7 @@ function setup(templates: TemplateSet = builtinTemplates(), templateName = 'defa
 const escaped = (text: string): string => h`${text}`.toString();
 
 const titlesOf = (payload: Parameters<typeof renderPayload>[0], template: string): string[] =>
-  renderPayload(payload, { template }).flatMap((fitted) => (fitted.message.embeds ?? []).map((embed) => embed.title ?? ''));
+  [renderPayload(payload, { template })].flatMap((fitted) => (fitted.message.embeds ?? []).map((embed) => embed.title ?? ''));
 
 /** The part of the page between two markers. */
 const between = (text: string, start: string, end: string): string => text.slice(text.indexOf(start), end ? text.indexOf(end) : undefined);

@@ -26,7 +26,7 @@ export class RenderedMessages {
 
 function render(payload: WebhookPayload, templates: TemplateSet, template: string): Rendering {
   try {
-    return { messages: renderPayload(payload, { templates, template }).map((fitted) => fitted.message) };
+    return { messages: [renderPayload(payload, { templates, template }).message] };
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) };
   }

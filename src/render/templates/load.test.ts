@@ -198,10 +198,10 @@ describe('the example in templates/README.md', () => {
     const mine = DEFAULT_YML.replace(firstItem, item ?? '').replace('  content: "{{ mentions }}"', contentLine ?? '');
     const set = loadTemplates(folder({ 'mine.yml': mine }));
     const alerts = ['a', 'b'].map((host) => makeAlert({ labels: { alertname: 'Down', instance: host, severity: 'critical', team: 'db_ops' } }));
-    const [fitted] = renderWithTemplate(set, 'mine', makePayload(alerts), { reason: 'new', mentions: mentionsOf(['123456789012345678'], []) });
+    const fitted = renderWithTemplate(set, 'mine', makePayload(alerts), { reason: 'new', mentions: mentionsOf(['123456789012345678'], []) });
     expect(fitted?.message.content).toBe('<@&123456789012345678>');
     expect(fitted?.message.embeds?.[0]?.description).toContain('team db\\_ops');
-    const [reminder] = renderWithTemplate(set, 'mine', makePayload(alerts), { reason: 'repeat', mentions: mentionsOf(['123456789012345678'], []) });
+    const reminder = renderWithTemplate(set, 'mine', makePayload(alerts), { reason: 'repeat', mentions: mentionsOf(['123456789012345678'], []) });
     expect(reminder?.message.content).toBeUndefined();
   });
 });

@@ -42,7 +42,7 @@ const resolvedAlert = (alert: WebhookAlert): WebhookAlert => ({ ...alert, status
 
 /** Renders through a shipped template and holds the result to Discord's limits and the alert count. */
 function renderChecked(template: string, payload: WebhookPayload, options: TemplateRenderOptions = {}): DiscordMessage {
-  const rendered = renderWithTemplate(SHIPPED, template, payload, options);
+  const rendered = [renderWithTemplate(SHIPPED, template, payload, options)];
   expect(rendered).toHaveLength(1);
   const [fitted] = rendered;
   if (!fitted) throw new Error('nothing rendered');
@@ -199,7 +199,7 @@ repeat:
 `;
   const set = customSet(SECTIONS);
   const render = (payload: WebhookPayload, options: TemplateRenderOptions = {}): DiscordMessage | undefined =>
-    renderWithTemplate(set, 'mine', payload, options)[0]?.message;
+    renderWithTemplate(set, 'mine', payload, options).message;
 
   it('picks repeat for reminders, resolved once nothing fires, firing otherwise', () => {
     const firing = makePayload(manyAlerts(2));
@@ -213,8 +213,8 @@ repeat:
 
   it('falls back to firing when a section is not given', () => {
     const only = customSet('firing:\n  content: "{{ reason }}"\n  embeds:\n    - item: x\n');
-    expect(renderWithTemplate(only, 'mine', makePayload([makeAlert()]), { reason: 'repeat' })[0]?.message.content).toBe('repeat');
-    expect(renderWithTemplate(only, 'mine', makePayload([resolvedAlert(makeAlert())]))[0]?.message.content).toBe('resolved');
+    expect(renderWithTemplate(only, 'mine', makePayload([makeAlert()]), { reason: 'repeat' }).message.content).toBe('repeat');
+    expect(renderWithTemplate(only, 'mine', makePayload([resolvedAlert(makeAlert())])).message.content).toBe('resolved');
   });
 
   it("names the engine's reasons in the template's words", () => {
@@ -246,10 +246,10 @@ firing:
         title: "just {{ alert.subject }}"
         timestamp: "{{ alert.startsAt }}"
 `);
-    const [header, list] = renderWithTemplate(set, 'mine', makePayload(manyAlerts(2), { commonLabels: { alertname: 'DiskSpaceLow', job: 'node' } }))[0]?.message.embeds ?? [];
+    const [header, list] = renderWithTemplate(set, 'mine', makePayload(manyAlerts(2), { commonLabels: { alertname: 'DiskSpaceLow', job: 'node' } })).message.embeds ?? [];
     expect(header).toMatchObject({ title: '2 alerts firing in DiskSpaceLow', color: 0x123456, fields: [{ name: 'job', value: 'node', inline: true }] });
     expect(list?.description).toContain('host-1:9100 (mountpoint=/srv/1): alertname=DiskSpaceLow, instance=host-1:9100');
-    const single = renderWithTemplate(set, 'mine', makePayload([makeAlert()]));
+    const single = [renderWithTemplate(set, 'mine', makePayload([makeAlert()]))];
     expect(single[0]?.message.embeds?.[1]).toMatchObject({ title: 'just node-1:9100', timestamp: '2026-11-25T13:53:45.145Z' });
     expect(single[0]?.accounting).toEqual([{ shown: 0, hidden: 0 }, { shown: 1, hidden: 0 }]);
   });
@@ -257,7 +257,7 @@ firing:
   it('cannot make a label value ping', () => {
     const set = customSet('firing:\n  content: "{{ mentions }} {{ commonLabels.team | default: \'\' }}"\n  embeds:\n    - item: x\n');
     const payload = makePayload([makeAlert({ labels: { alertname: 'A', team: '<@&999999999999999999> @everyone' } })]);
-    const message = renderWithTemplate(set, 'mine', payload, { mentions: mentionsOf(['123456789012345678'], []) })[0]?.message;
+    const message = renderWithTemplate(set, 'mine', payload, { mentions: mentionsOf(['123456789012345678'], []) }).message;
     expect(message?.content).toBe('<@&123456789012345678> <@&999999999999999999> @everyone');
     expect(message?.allowed_mentions).toEqual({ parse: [], roles: ['123456789012345678'] });
   });
@@ -273,7 +273,7 @@ firing:
         color: "{{ alert.annotations.colour | default: '' }}"
 `);
     const alert = makeAlert({ annotations: { link: 'not a url', colour: 'purple' } });
-    const embed = renderWithTemplate(set, 'mine', makePayload([alert]))[0]?.message.embeds?.[0];
+    const embed = renderWithTemplate(set, 'mine', makePayload([alert])).message.embeds?.[0];
     expect(embed?.url).toBeUndefined();
     expect(embed?.color).toBe(COLORS.warning);
   });
@@ -292,7 +292,7 @@ firing:
     }
     item.template = broken;
     const payload = makePayload(manyAlerts(3), { truncatedAlerts: 2 });
-    const rendered = renderWithTemplate(set, 'mine', payload, { username: 'Alerts', mentions: mentionsOf(['123456789012345678'], []) });
+    const rendered = [renderWithTemplate(set, 'mine', payload, { username: 'Alerts', mentions: mentionsOf(['123456789012345678'], []) })];
     const message = rendered[0]?.message;
     expect(limitViolations(message ?? {})).toEqual([]);
     expect(message).toMatchObject({ username: 'Alerts', content: '<@&123456789012345678>', allowed_mentions: { roles: ['123456789012345678'] } });
@@ -303,7 +303,7 @@ firing:
   });
 
   it('is refused by name when it does not exist', () => {
-    expect(() => renderWithTemplate(SHIPPED, 'nope', makePayload([makeAlert()]))).toThrow(/no template named "nope"; there are: compact, default/);
+    expect(() => [renderWithTemplate(SHIPPED, 'nope', makePayload([makeAlert()]))]).toThrow(/no template named "nope"; there are: compact, default/);
   });
 });
 
@@ -329,7 +329,7 @@ describe('a group of 10,000 alerts', () => {
       const renders = vi.spyOn(liquid, 'renderSync');
       counting = true;
       try {
-        const rendered = renderWithTemplate(SHIPPED, name, payload);
+        const rendered = [renderWithTemplate(SHIPPED, name, payload)];
         const accounting = rendered.flatMap((fitted) => fitted.accounting);
         expect(accounted(rendered)).toBe(10_000);
         expect(accounting.reduce((sum, account) => sum + account.shown, 0)).toBeGreaterThan(10);
