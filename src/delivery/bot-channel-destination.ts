@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
+import { UNKNOWN_MESSAGE } from '../discord/error-codes.js';
 import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
 import { isDeadlineExceeded, withDeadline } from '../http-client/deadline.js';
 import { systemClock, type Clock } from '../util/sleep.js';
 import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 
-const UNKNOWN_MESSAGE = 10008;
 /** Discord takes a nonce of up to 25 characters. */
 const NONCE_LENGTH = 25;
 

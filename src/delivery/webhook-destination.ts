@@ -1,10 +1,8 @@
+import { UNKNOWN_MESSAGE } from '../discord/error-codes.js';
 import { DiscordDeliveryError, type DiscordWebhookClient } from '../discord/webhook-client.js';
 import type { WebhookTarget } from '../discord/webhook-url.js';
 import type { DiscordMessage } from '../discord/types.js';
 import { MessageGoneError, UnconfirmedPostError, type Destination } from './destination.js';
-
-/** Discord's code for "Unknown Message", as opposed to 10015 "Unknown Webhook". */
-const UNKNOWN_MESSAGE = 10008;
 
 export class WebhookDestination implements Destination {
   constructor(

@@ -1,0 +1,6 @@
+/**
+ * Discord's JSON error codes that amcord acts on. "Unknown Message" means someone deleted the
+ * message: the next update posts a new one. "Unknown Webhook" (10015) means the webhook itself is
+ * gone, which the HTTP status (404) already says.
+ */
+export const UNKNOWN_MESSAGE = 10008;
