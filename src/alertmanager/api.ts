@@ -3,7 +3,6 @@ import {
   JsonHttpClient,
   type JsonHttpClientOptions,
   type RequestFailure,
-  type RequestFailureKind,
   ServiceRequestError,
 } from '../http-client/json-http-client.js';
 import { formatMatcher, formatMatchers, type Matcher, parseMatchers } from './matchers.js';
@@ -15,7 +14,6 @@ import { formatMatcher, formatMatchers, type Matcher, parseMatchers } from './ma
  */
 
 export type AlertmanagerClientOptions = JsonHttpClientOptions;
-export type AlertmanagerErrorKind = RequestFailureKind;
 
 export class AlertmanagerError extends ServiceRequestError {
   override readonly name = 'AlertmanagerError';
@@ -88,9 +86,7 @@ const createdSilenceSchema = z.object({ silenceID: z.string() });
 const emptyBody = z.unknown();
 
 export type AlertmanagerAlert = z.output<typeof alertSchema>;
-export type AlertState = AlertmanagerAlert['status']['state'];
 export type Silence = z.output<typeof silenceSchema>;
-export type SilenceState = Silence['status']['state'];
 export type AlertmanagerStatus = z.output<typeof statusSchema>;
 
 /** A matcher object or matcher text such as `severity=~"warn|crit"` or `{a="x",b="y"}`. */

@@ -4,9 +4,7 @@
  * adds some 35 MB to the process), so nothing else in amcord imports from inside src/bot.
  */
 export { BotChannelDestination } from '../delivery/bot-channel-destination.js';
-export { startBot, type RunningBot, type StartBotOptions } from './client.js';
-export { registerCommands, type RegisterCommandsOptions } from './commands/register.js';
-export { COMMANDS } from './commands/registry.js';
+export { startBot, type RunningBot } from './client.js';
+export { registerCommands } from './commands/register.js';
 export { withSilenceControls } from './silences/message-controls.js';
-export type { ButtonSilence, SilenceButtonOptions, SilenceTargetResolver } from './silences/silence-buttons.js';
 export { startConfiguredBot } from './start-configured.js';

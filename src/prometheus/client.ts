@@ -3,7 +3,6 @@ import {
   JsonHttpClient,
   type JsonHttpClientOptions,
   type RequestFailure,
-  type RequestFailureKind,
   ServiceRequestError,
 } from '../http-client/json-http-client.js';
 
@@ -14,7 +13,6 @@ import {
  */
 
 export type PrometheusClientOptions = JsonHttpClientOptions;
-export type PrometheusErrorKind = RequestFailureKind;
 
 export class PrometheusError extends ServiceRequestError {
   override readonly name = 'PrometheusError';
@@ -159,7 +157,6 @@ export interface RangeQueryResult {
 }
 
 export type ScrapeTarget = z.output<typeof targetSchema>;
-export type TargetHealth = ScrapeTarget['health'];
 export type PrometheusBuildInfo = z.output<typeof buildInfoSchema>;
 
 export class PrometheusClient {

@@ -34,10 +34,6 @@ export function headlineOf(alert: WebhookAlert): string {
   return candidates.find((text) => text) ?? 'alert';
 }
 
-export function startedAt(alert: WebhookAlert): number {
-  return toMillis(alert.startsAt);
-}
-
 /** How long a resolved alert fired, or undefined while it still fires. */
 export function firedForMs(alert: WebhookAlert): number | undefined {
   if (alert.status !== 'resolved' || isUnset(alert.endsAt)) return undefined;

@@ -23,7 +23,6 @@ export interface RenderOptions {
 
 export { TemplateError } from './templates/errors.js';
 export { loadTemplates, templateNamed, type TemplateSet } from './templates/load.js';
-export { DEFAULT_TEMPLATE, DEFAULT_TEMPLATES_DIR } from './templates/paths.js';
 export type { NotificationReason } from './templates/context.js';
 export { notificationReason } from './notification-payload.js';
 

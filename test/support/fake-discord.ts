@@ -289,7 +289,6 @@ export const DISCORD_LIMITS = {
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 5, windowMs: 2000 };
 export const DEFAULT_CHANNEL_RATE_LIMIT: RateLimitConfig = { limit: 30, windowMs: 60_000 };
-export const DISCORD_GLOBAL_RATE_LIMIT: RateLimitConfig = { limit: 50, windowMs: 1000 };
 
 const MAX_COLOR = 0xffffff;
 const MENTION_KINDS: readonly MentionKind[] = ['everyone', 'roles', 'users'];

@@ -11,7 +11,7 @@ import { pageHtml, type GroupView, type TemplateChoice } from './page.js';
 import type { RecentNotification, RecentNotifications } from './recent.js';
 import { RenderedMessages, type Rendering } from './rendered.js';
 
-export { DEFAULT_RECENT_CAPACITY, RecentNotifications, type RecentNotification } from './recent.js';
+export { RecentNotifications, type RecentNotification } from './recent.js';
 
 /** What the preview page shows: the templates amcord loaded, and the payloads it received last. */
 export interface PreviewAppDeps {

@@ -7,7 +7,7 @@ export interface RecentNotification {
   payload: WebhookPayload;
 }
 
-export const DEFAULT_RECENT_CAPACITY = 20;
+const DEFAULT_RECENT_CAPACITY = 20;
 
 /**
  * The last webhook payloads received, in memory only, at most `capacity` of them. A payload for a

@@ -65,9 +65,7 @@ export const templateFileSchema = z.strictObject({
   repeat: messageSchema.optional(),
 });
 
-export type FieldSpec = z.output<typeof fieldSchema>;
 export type EmbedBodySpec = z.output<typeof oneSchema>;
-export type EmbedSpec = z.output<typeof embedSchema>;
 export type MessageSpec = z.output<typeof messageSchema>;
 export type TemplateFileSpec = z.output<typeof templateFileSchema>;
 export const SECTIONS = ['firing', 'resolved', 'repeat'] as const;
