@@ -4,12 +4,13 @@ import { text as readAll } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { webhookPayloadSchema } from './alertmanager/webhook.js';
-import { deliverySummary } from './delivery/destinations.js';
+import { DEFAULT_DESTINATION, deliverySummary } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
 import { readableMessage } from './render/readable.js';
-import { configuredTemplates } from './render/configured-templates.js';
 import { renderPayload, TemplateError } from './render/render.js';
+import { resolveRenderSettings } from './render/settings.js';
+import { resolveRoutes } from './routing/routes.js';
 import { z } from 'zod';
 
 const USAGE = `Usage: amcord [command] [--config PATH]
@@ -76,7 +77,8 @@ const COMMANDS: Record<string, Command> = {
   },
 
   'check-config': (loaded) => {
-    const templates = configuredTemplates(loaded);
+    // The same resolution serve makes: every template compiles, every name used exists.
+    const { templates } = resolveRenderSettings(loaded, resolveRoutes(loaded.config));
     process.stdout.write(`configuration OK (${loaded.source}): ${deliverySummary(loaded.config)}; templates: ${[...templates.templates.keys()].join(', ')}\n`);
     return Promise.resolve(0);
   },
@@ -103,16 +105,10 @@ const COMMANDS: Record<string, Command> = {
       process.stderr.write(`amcord render: not an Alertmanager webhook payload:\n${z.prettifyError(parsed.error)}\n`);
       return 1;
     }
-    const { discord, alertmanager, templates } = loaded.config;
-    const template = flags.template ?? templates.name;
+    const settings = resolveRenderSettings(loaded, resolveRoutes(loaded.config), flags.template ? [flags.template] : []);
+    const look = settings.lookFor(DEFAULT_DESTINATION);
     // Printed as a list of messages, the shape of earlier releases' output.
-    const { message } = renderPayload(parsed.data, {
-      externalUrl: alertmanager.external_url,
-      username: discord.username,
-      avatarUrl: discord.avatar_url,
-      templates: configuredTemplates(loaded, [template]),
-      template,
-    });
+    const { message } = renderPayload(parsed.data, { ...look, template: flags.template ?? look.template, templates: settings.templates });
     const text = flags.text ? readableMessage(message) : JSON.stringify([message], null, 2);
     process.stdout.write(`${text}\n`);
     return 0;

@@ -110,6 +110,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
 
   let ready = false;
   const { auth } = config.server;
+  const defaultLook = settings.lookFor(DEFAULT_DESTINATION);
   const app = createApp({
     accept: ingest.accept,
     logger,
@@ -122,7 +123,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     storageStatus: state.storageStatus,
     metrics,
     preview: config.server.preview
-      ? { templates: () => settings.templates, templateName: settings.lookFor(DEFAULT_DESTINATION).template, recent: new RecentNotifications() }
+      ? { templates: () => settings.templates, templateName: defaultLook.template, look: defaultLook, recent: new RecentNotifications() }
       : undefined,
   });
   const { url, port } = await listen(app, config, cleanup);

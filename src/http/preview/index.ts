@@ -10,6 +10,7 @@ import { messageHtml, type MessageView } from './message.js';
 import { pageHtml, type GroupView, type TemplateChoice } from './page.js';
 import type { RecentNotification, RecentNotifications } from './recent.js';
 import { RenderedMessages, type Rendering } from './rendered.js';
+import type { MessageLookWithoutTemplate } from './rendered.js';
 
 export { RecentNotifications, type RecentNotification } from './recent.js';
 
@@ -18,6 +19,8 @@ export interface PreviewAppDeps {
   templates: () => TemplateSet;
   /** The template the configuration uses; shown unless `?template=` picks another. */
   templateName: string;
+  /** The default destination's name, avatar and link base, as its messages carry them. */
+  look?: MessageLookWithoutTemplate | undefined;
   recent: () => RecentNotification[];
 }
 
@@ -75,7 +78,7 @@ function assetBase(path: string): string {
  */
 export function createPreviewApp(deps: PreviewAppDeps): Hono {
   const packages = browserPackages();
-  const rendered = new RenderedMessages();
+  const rendered = new RenderedMessages(deps.look);
   const app = new Hono();
   app.route('/assets', createAssetsApp(packages));
 

@@ -300,3 +300,18 @@ describe('GET /preview/assets', () => {
     }
   });
 });
+
+describe('the preview with a configured look', () => {
+  it('shows the name, avatar and link base the default destination sends with', async () => {
+    const app = createPreviewApp({
+      templates: () => builtinTemplates(),
+      templateName: 'default',
+      look: { username: 'Homelab Alerts', avatarUrl: 'https://example.test/avatar.png', externalUrl: 'https://alertmanager.home.test' },
+      recent: () => [],
+    });
+    const text = await (await app.request('/')).text();
+    expect(text).toContain('author="Homelab Alerts"');
+    expect(text).toContain('https://alertmanager.home.test/#/silences/new');
+    expect(text).not.toContain('author="Alertmanager"');
+  });
+});

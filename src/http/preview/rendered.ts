@@ -1,6 +1,9 @@
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
 import type { DiscordMessage } from '../../discord/types.js';
 import { renderPayload, type TemplateSet } from '../../render/render.js';
+import type { MessageLook } from '../../render/settings.js';
+
+export type MessageLookWithoutTemplate = Omit<MessageLook, 'template'>;
 
 /** A payload's messages through one template, or why it could not render. */
 export type Rendering = { messages: DiscordMessage[] } | { problem: string };
@@ -13,20 +16,22 @@ export type Rendering = { messages: DiscordMessage[] } | { problem: string };
 export class RenderedMessages {
   readonly #bySet = new WeakMap<TemplateSet, Map<string, WeakMap<WebhookPayload, Rendering>>>();
 
+  constructor(private readonly look: MessageLookWithoutTemplate = { username: undefined, avatarUrl: undefined, externalUrl: undefined }) {}
+
   of(payload: WebhookPayload, templates: TemplateSet, template: string): Rendering {
     let byTemplate = this.#bySet.get(templates);
     if (!byTemplate) this.#bySet.set(templates, (byTemplate = new Map<string, WeakMap<WebhookPayload, Rendering>>()));
     let byPayload = byTemplate.get(template);
     if (!byPayload) byTemplate.set(template, (byPayload = new WeakMap<WebhookPayload, Rendering>()));
     let rendering = byPayload.get(payload);
-    if (!rendering) byPayload.set(payload, (rendering = render(payload, templates, template)));
+    if (!rendering) byPayload.set(payload, (rendering = render(payload, { ...this.look, templates, template })));
     return rendering;
   }
 }
 
-function render(payload: WebhookPayload, templates: TemplateSet, template: string): Rendering {
+function render(payload: WebhookPayload, options: MessageLookWithoutTemplate & { templates: TemplateSet; template: string }): Rendering {
   try {
-    return { messages: [renderPayload(payload, { templates, template }).message] };
+    return { messages: [renderPayload(payload, options).message] };
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) };
   }
