@@ -21,3 +21,14 @@ describe('delivery counters', () => {
     expect(await sample(metrics, 'amcord_notifications_printed_total', { destination: 'oncall', kind: 'post' })).toBeUndefined();
   });
 });
+
+describe('counters present from the start', () => {
+  it('export the 429 counter at 0 for every scope before any 429', async () => {
+    const metrics = new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, ['default']);
+    for (const scope of ['user', 'shared', 'global']) {
+      expect(await sample(metrics, 'amcord_discord_rate_limited_total', { scope })).toBe(0);
+    }
+    metrics.rateLimited.inc({ scope: 'shared' });
+    expect(await sample(metrics, 'amcord_discord_rate_limited_total', { scope: 'shared' })).toBe(1);
+  });
+});
