@@ -8,9 +8,6 @@ export const FAILURE_REASONS = ['unavailable', 'unconfirmed', 'rejected', 'gone'
 /** The scopes Discord names in X-RateLimit-Scope on a 429. */
 const RATE_LIMIT_SCOPES = ['user', 'shared', 'global'] as const;
 
-/** How a webhook request ends, as amcord_webhooks_received_total counts it. */
-const WEBHOOK_OUTCOMES = ['accepted', 'unauthorized', 'invalid', 'too_large', 'unavailable', 'error'] as const;
-
 /** A delivery's requests when all goes well: a new message (POST ?wait=true) and an edit, answered 200. */
 const DELIVERY_REQUESTS = [
   { method: 'POST', status: '200' },
@@ -120,7 +117,6 @@ export class Metrics {
     // Present from the start at 0, so that rate() and increase() see the first event (a series
     // that appears with it has no earlier sample) and a dashboard shows zero rather than no data.
     for (const scope of RATE_LIMIT_SCOPES) this.rateLimited.inc({ scope }, 0);
-    for (const outcome of WEBHOOK_OUTCOMES) this.webhooks.inc({ outcome }, 0);
     for (const status of ['firing', 'resolved']) this.alertsReceived.inc({ status }, 0);
     for (const labels of DELIVERY_REQUESTS) this.discordRequests.zero(labels);
     for (const destination of destinations) {
