@@ -257,8 +257,8 @@ function flag(serviceName: string, name: string): string | undefined {
 }
 
 describe('examples/compose.yml', () => {
-  it('runs Prometheus, Alertmanager, node_exporter and amcord', () => {
-    expect(Object.keys(services).sort()).toEqual(['alertmanager', 'amcord', 'node-exporter', 'prometheus']);
+  it('runs Prometheus, Alertmanager, node_exporter, Grafana and amcord', () => {
+    expect(Object.keys(services).sort()).toEqual(['alertmanager', 'amcord', 'grafana', 'node-exporter', 'prometheus']);
   });
 
   it("builds amcord from the repository's Dockerfile", () => {
@@ -332,3 +332,80 @@ describe('examples/compose.yml', () => {
     expect(alertmanagers).toEqual(['alertmanager:9093']);
   });
 });
+
+// --- Grafana in compose.yml ----------------------------------------------------------------
+
+interface GrafanaDatasources {
+  apiVersion: number;
+  datasources: Array<{ name: string; type: string; url: string; isDefault?: boolean; jsonData?: { timeInterval?: string } }>;
+}
+
+interface GrafanaDashboardProviders {
+  apiVersion: number;
+  providers: Array<{ type: string; options: { path: string } }>;
+}
+
+/** The host file mounted in `service` under `directory`, parsed. */
+function provisioned<T>(serviceName: string, directory: string): T {
+  const mounts = mountsOf(serviceName).filter((mount) => posix.dirname(mount.target) === directory && isBindMount(mount));
+  expect(mounts, `one file mounted in ${directory}`).toHaveLength(1);
+  return parseYaml(readFileSync(resolve(EXAMPLES, mounts[0]?.source ?? ''), 'utf8')) as T;
+}
+
+describe('Grafana in examples/compose.yml', () => {
+  const grafanaDashboard = JSON.parse(readFileSync(join(EXAMPLES, 'grafana', 'amcord.json'), 'utf8')) as {
+    uid: string;
+    templating: { list: Array<{ name: string }> };
+  };
+
+  it('runs Grafana 10 or newer, which loads the dashboard as it is', () => {
+    const major = Number(/^grafana\/grafana:(\d+)\./.exec(service('grafana').image ?? '')?.[1]);
+    expect(major).toBeGreaterThanOrEqual(10);
+  });
+
+  it("gives Grafana the Compose file's Prometheus as its default datasource, at Prometheus' scrape interval", () => {
+    const { apiVersion, datasources } = provisioned<GrafanaDatasources>('grafana', '/etc/grafana/provisioning/datasources');
+    expect(apiVersion).toBe(1);
+    const [datasource] = datasources;
+    expect(datasources).toHaveLength(1);
+    expect(datasource).toMatchObject({ type: 'prometheus', isDefault: true });
+    // Prometheus listens on its default port, published as such.
+    expect(flag('prometheus', 'web.listen-address')).toBeUndefined();
+    expect(service('prometheus').ports).toContain('9090:9090');
+    expect(datasource?.url).toBe('http://prometheus:9090');
+    expect(datasource?.jsonData?.timeInterval).toBe(at(prometheus, 'global', 'scrape_interval'));
+  });
+
+  it('provisions the dashboard from examples/grafana/amcord.json', () => {
+    const { apiVersion, providers } = provisioned<GrafanaDashboardProviders>('grafana', '/etc/grafana/provisioning/dashboards');
+    expect(apiVersion).toBe(1);
+    const [provider] = providers;
+    expect(providers).toHaveLength(1);
+    expect(provider?.type).toBe('file');
+    const dashboardMount = mountsOf('grafana').find((mount) => isBindMount(mount) && resolve(EXAMPLES, mount.source) === join(EXAMPLES, 'grafana', 'amcord.json'));
+    expect(dashboardMount, 'grafana/amcord.json is mounted').toBeDefined();
+    expect(posix.dirname(dashboardMount?.target ?? '')).toBe(provider?.options.path);
+    const dataMount = mountsOf('grafana').find((mount) => mount.target === '/var/lib/grafana');
+    expect(dataMount && !isBindMount(dataMount), "Grafana's state is a named volume").toBe(true);
+  });
+
+  it("links each amcord alert to the dashboard, at Grafana's address, with variables the dashboard has", () => {
+    const rootUrl = service('grafana').environment?.['GF_SERVER_ROOT_URL'] ?? '';
+    expect(rootUrl).toMatch(/^http:\/\/grafana\.home\.arpa:\d+$/);
+    expect(service('grafana').ports).toContain(`${new URL(rootUrl).port}:3000`);
+    const rules = parseYaml(readFileSync(join(REPO_ROOT, 'rules', 'amcord.yml'), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert: string; annotations: Record<string, string> }> }>;
+    };
+    const alerts = rules.groups.flatMap((group) => group.rules);
+    expect(alerts.length).toBeGreaterThan(0);
+    const variables = grafanaDashboard.templating.list.map((variable) => variable.name);
+    for (const { alert, annotations } of alerts) {
+      const link = new URL(annotations['dashboard_url'] ?? '', 'http://invalid');
+      expect(`${link.origin}${link.pathname}`, alert).toBe(`${rootUrl}/d/${grafanaDashboard.uid}/amcord`);
+      const linked = [...link.searchParams.keys()];
+      expect(linked.length, alert).toBeGreaterThan(0);
+      for (const parameter of linked) expect(variables, `${alert}: ${parameter}`).toContain(parameter.replace(/^var-/, ''));
+    }
+  });
+});
+

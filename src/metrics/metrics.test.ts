@@ -21,3 +21,31 @@ describe('delivery counters', () => {
     expect(await sample(metrics, 'amcord_notifications_printed_total', { destination: 'oncall', kind: 'post' })).toBeUndefined();
   });
 });
+
+describe('series present from the start', () => {
+  const fresh = () => new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, ['default']);
+
+  it('export the 429 counter at 0 for every scope before any 429', async () => {
+    const metrics = fresh();
+    for (const scope of ['user', 'shared', 'global']) {
+      expect(await sample(metrics, 'amcord_discord_rate_limited_total', { scope })).toBe(0);
+    }
+    metrics.rateLimited.inc({ scope: 'shared' });
+    expect(await sample(metrics, 'amcord_discord_rate_limited_total', { scope: 'shared' })).toBe(1);
+  });
+
+  it('export the alert counter at 0 for firing and resolved before the first webhook', async () => {
+    const metrics = fresh();
+    for (const status of ['firing', 'resolved']) expect(await sample(metrics, 'amcord_alerts_received_total', { status })).toBe(0);
+  });
+
+  it("export the Discord latency histogram of a delivery's requests (POST and PATCH answered 200) empty before the first", async () => {
+    const metrics = fresh();
+    for (const method of ['POST', 'PATCH']) {
+      const count = (await metrics.registry.getSingleMetricAsString('amcord_discord_request_duration_seconds'))
+        .split('\n')
+        .find((line) => line.startsWith(`amcord_discord_request_duration_seconds_count{method="${method}",status="200"}`));
+      expect(count, method).toMatch(/ 0$/);
+    }
+  });
+});

@@ -5,6 +5,15 @@ type OutboxKind = 'post' | 'edit';
 /** Why a delivery attempt failed, as the outbox worker reports it. */
 export const FAILURE_REASONS = ['unavailable', 'unconfirmed', 'rejected', 'gone', 'unauthorized', 'error'] as const;
 
+/** The scopes Discord names in X-RateLimit-Scope on a 429. */
+const RATE_LIMIT_SCOPES = ['user', 'shared', 'global'] as const;
+
+/** A delivery's requests when all goes well: a new message (POST ?wait=true) and an edit, answered 200. */
+const DELIVERY_REQUESTS = [
+  { method: 'POST', status: '200' },
+  { method: 'PATCH', status: '200' },
+] as const;
+
 /** A destination as the delivery counters see it: preview destinations print, they never send. */
 export interface DeliveredTo {
   readonly name: string;
@@ -105,7 +114,11 @@ export class Metrics {
         this.set(sources.activeGroups());
       },
     });
-    // Present from the start at 0, so increase() sees the first failure.
+    // Present from the start at 0, so that rate() and increase() see the first event (a series
+    // that appears with it has no earlier sample) and a dashboard shows zero rather than no data.
+    for (const scope of RATE_LIMIT_SCOPES) this.rateLimited.inc({ scope }, 0);
+    for (const status of ['firing', 'resolved']) this.alertsReceived.inc({ status }, 0);
+    for (const labels of DELIVERY_REQUESTS) this.discordRequests.zero(labels);
     for (const destination of destinations) {
       for (const reason of FAILURE_REASONS) this.notificationsFailed.inc({ destination, reason }, 0);
       for (const kind of ['post', 'edit']) this.notificationsSent.inc({ destination, kind }, 0);
