@@ -268,6 +268,14 @@ describe('webhook messages', () => {
     expect(fake.messages()).toMatchObject([{ id: sent.id, content: 'resolved', edits: 1, editedAt: START + 1000 }]);
   });
 
+  it('keeps what a message showed when it was created, through its edits', async () => {
+    const sent = json<ApiMessage>(await send(`${hook.url}?wait=true`, { content: 'firing', embeds: [{ title: 'red' }] }));
+    const { id } = await sent;
+    await send(`${hook.url}/messages/${id}`, { content: 'resolved', embeds: [{ title: 'green' }] }, { method: 'PATCH' });
+    const [message] = fake.messages();
+    expect(message).toMatchObject({ content: 'resolved', embeds: [{ title: 'green' }], created: { content: 'firing', embeds: [{ title: 'red' }] } });
+  });
+
   it('validates edits like new messages', async () => {
     const sent = await sendAndWait('firing');
     const url = `${hook.url}/messages/${sent.id}`;

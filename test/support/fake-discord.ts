@@ -120,6 +120,8 @@ export interface StoredMessage {
   createdAt: number;
   editedAt: number | null;
   edits: number;
+  /** What the message showed when it was created, before any edit: tells a repeated post from an edited one. */
+  created: { content: string; embeds: Embed[] };
 }
 
 export interface MessageFilter {
@@ -1500,6 +1502,7 @@ class FakeDiscordServer implements FakeDiscord {
       createdAt: this.now(),
       editedAt: null,
       edits: 0,
+      created: { content, embeds: structuredClone(draft.embeds ?? []) },
     };
     this.store.set(message.id, message);
     return message;
