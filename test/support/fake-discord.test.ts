@@ -501,8 +501,9 @@ describe('fault injection', () => {
   it('holds requests with hangNext until the client gives up', async () => {
     fake.hangNext(1);
     await expect(send(hook.url, { content: 'x' }, { signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(fake.requests[0]).toMatchObject({ method: 'POST', status: undefined });
+    expect(fake.requests[0]).toMatchObject({ method: 'POST', status: undefined, hung: true });
     expect((await send(hook.url, { content: 'y' })).status).toBe(204);
+    expect(fake.requests[1]?.hung).toBeUndefined();
     expect(fake.messages().map((m) => m.content)).toEqual(['y']);
   });
 

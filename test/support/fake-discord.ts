@@ -139,6 +139,8 @@ export interface RecordedRequest {
   body: unknown;
   /** Undefined while unanswered (e.g. held by `hangNext`). */
   status: number | undefined;
+  /** Held by `hangNext`: it will never be answered. Unanswered without this, it is still being handled. */
+  hung?: true;
   /** Arrival time on the fake's clock. */
   at: number;
   /** Matched route pattern, e.g. `POST /webhooks/:id/:token`. */
@@ -1231,7 +1233,10 @@ class FakeDiscordServer implements FakeDiscord {
     this.requests.push(record);
 
     const fault = this.takeFault(record.webhookId, channelIdInPath(relativePath));
-    if (fault?.kind === 'hang') return; // answered never; close() destroys the socket
+    if (fault?.kind === 'hang') {
+      record.hung = true;
+      return; // answered never; close() destroys the socket
+    }
     if (fault?.kind === 'slow') {
       // Handled later whether or not the client is still there, as a server busy with it would.
       await new Promise<void>((resolve) => {
