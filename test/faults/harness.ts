@@ -107,13 +107,12 @@ async function spawnServe(configPath: string): Promise<AmcordProcess> {
   });
   const running: AmcordProcess = { pid: child.pid ?? -1, logs, otherOutput: () => other, exited, isAlive: () => alive };
   try {
-    await waitUntil(
-      () => {
-        if (!alive) throw new Error(`amcord exited during start-up:\n${other}`);
-        return logs.some((line) => line.msg.startsWith('amcord is listening'));
-      },
-      { timeoutMs: 15_000, intervalMs: 20, description: 'amcord to listen' },
-    );
+    await waitUntil(() => !alive || logs.some((line) => line.msg.startsWith('amcord is listening')), {
+      timeoutMs: 15_000,
+      intervalMs: 20,
+      description: 'amcord to listen',
+    });
+    if (!alive) throw new Error(`amcord exited during start-up:\n${other}`);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
@@ -250,14 +249,15 @@ export function findDuplicates(messages: readonly StoredMessage[], groupOf: Read
 export interface History {
   /** Every amcord process of the rig, the current one last. */
   processes: readonly AmcordProcess[];
-  /** What was on disk and in Discord each time an amcord process was killed. */
-  kills: readonly KillRecord[];
+  /** What was on disk and in Discord each time the test ended an amcord process. */
+  exits: readonly ExitRecord[];
 }
 
-export interface KillRecord {
-  /** Messages the killed process created, by id, newest last. */
-  createdByKilled: readonly StoredMessage[];
-  /** The state database just after the kill. */
+export interface ExitRecord {
+  how: 'SIGKILL' | 'SIGTERM';
+  /** Messages the ended process created, oldest first. */
+  created: readonly StoredMessage[];
+  /** The state database just after it ended. */
   state: StoredState;
 }
 
@@ -286,22 +286,22 @@ export const TIMED_OUT_POST: Allowance = {
 };
 
 /**
- * amcord killed after Discord created a message and before its delivery was committed: the
- * outbox entry is still there after the restart and is posted again (for a webhook, at least
- * once). Each kill whose killed process created the group's message and left it unrecorded on
- * disk explains one copy.
+ * amcord ended after Discord created a message and before its delivery reached the disk (killed
+ * in between, or stopped while a full disk kept it from recording): the outbox entry is still
+ * there after the restart and a webhook's post is sent again (at least once). Each exit whose
+ * process created the group's newest message and left it unrecorded on disk explains one copy.
  */
-export const KILLED_BEFORE_RECORD: Allowance = {
-  name: 'killed between Discord creating a message and amcord recording it',
+export const UNRECORDED_AT_EXIT: Allowance = {
+  name: 'amcord ended between Discord creating a message and recording it',
   copiesExplained: (group, history, groupOf) =>
-    history.kills.filter((kill) => {
+    history.exits.filter((exit) => {
       const ids = [...groupOf.keys()];
-      const ofGroup = kill.createdByKilled.filter((message) => {
+      const ofGroup = exit.created.filter((message) => {
         const shown = shownIn(message.created.embeds, ids);
         return [...shown.firing, ...shown.resolved].some((id) => groupOf.get(id) === group);
       });
       const last = ofGroup.at(-1);
-      return last !== undefined && ![...kill.state.groupMessages.values()].includes(last.id);
+      return last !== undefined && ![...exit.state.groupMessages.values()].includes(last.id);
     }).length,
 };
 
@@ -348,9 +348,9 @@ export interface Rig {
   postToAmcord(alerts: readonly FaultAlert[]): Promise<{ status: number; ms: number; body: string }>;
   /** Starts amcord (again) on the same port and data directory. */
   start(): Promise<AmcordProcess>;
-  /** SIGKILL, and a record of what Discord and the disk held at that moment (for KILLED_BEFORE_RECORD). */
+  /** SIGKILL, and a record of what Discord and the disk held then (for UNRECORDED_AT_EXIT). */
   kill(): Promise<void>;
-  /** SIGTERM, awaited; resolves with how long the stop took. */
+  /** SIGTERM, awaited, recorded like kill(); resolves with how long the stop took. */
   stop(): Promise<number>;
   /** A value from amcord's /metrics (NaN when absent). */
   metric(series: string): Promise<number>;
@@ -404,7 +404,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         });
 
   const processes: AmcordProcess[] = [];
-  const kills: KillRecord[] = [];
+  const exits: ExitRecord[] = [];
   const expectations = new Map<string, Expectation>();
   const health = new HealthProbe(url);
   let createdBefore = new Set<string>();
@@ -423,6 +423,21 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     alerts.map((alert) => ({ labels: alert.labels, annotations: alert.annotations, ...(endsAt ? { endsAt } : {}) }));
   const accept = (alerts: readonly FaultAlert[], state: 'firing' | 'resolved'): void => {
     for (const alert of alerts) expectations.set(alert.id, { alert, state });
+  };
+
+  /** Ends the current process and records what Discord and the disk held at that moment. */
+  const end = async (how: ExitRecord['how']): Promise<number> => {
+    const amcord = current();
+    await health.pause();
+    const started = performance.now();
+    if (amcord.isAlive()) process.kill(amcord.pid, how);
+    const timer = setTimeout(() => amcord.isAlive() && process.kill(amcord.pid, 'SIGKILL'), 15_000);
+    await amcord.exited;
+    clearTimeout(timer);
+    const tookMs = performance.now() - started;
+    await waitUntil(discordIdle, { timeoutMs: 5_000, intervalMs: 20, description: 'Discord to finish the requests it was handling' });
+    exits.push({ how, created: discord.messages().filter((message) => !createdBefore.has(message.id)), state: readState(dataDir) });
+    return tookMs;
   };
 
   const rig: Rig = {
@@ -507,27 +522,10 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     },
 
     async kill() {
-      const amcord = current();
-      await health.pause();
-      process.kill(amcord.pid, 'SIGKILL');
-      await amcord.exited;
-      await waitUntil(discordIdle, { timeoutMs: 5_000, intervalMs: 20, description: 'Discord to finish the requests it was handling' });
-      kills.push({
-        createdByKilled: discord.messages().filter((message) => !createdBefore.has(message.id)),
-        state: readState(dataDir),
-      });
+      await end('SIGKILL');
     },
 
-    async stop() {
-      const amcord = current();
-      await health.pause();
-      const started = performance.now();
-      if (amcord.isAlive()) process.kill(amcord.pid, 'SIGTERM');
-      const timer = setTimeout(() => amcord.isAlive() && process.kill(amcord.pid, 'SIGKILL'), 15_000);
-      await amcord.exited;
-      clearTimeout(timer);
-      return performance.now() - started;
-    },
+    stop: () => end('SIGTERM'),
 
     async metric(series) {
       const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
@@ -571,7 +569,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       const slow = health.problems();
       if (slow.length > 0) problems.push(`/healthz was slow or failed ${slow.length} of ${health.samples.length} times: ${JSON.stringify(slow.slice(0, 5))}`);
 
-      const history: History = { processes, kills };
+      const history: History = { processes, exits };
       const explained: Verdict['explained'] = [];
       const byGroup = new Map<string, Duplicate[]>();
       for (const duplicate of findDuplicates(discord.messages(), groupOf())) byGroup.set(duplicate.group, [...(byGroup.get(duplicate.group) ?? []), duplicate]);
