@@ -121,13 +121,28 @@ export function acquireDataDirLock(dataDir: string, now: Date = new Date()): Dat
   };
 }
 
-/** Takes the exclusive lock and writes the record in one transaction: whoever holds the lock wrote it. */
+function isDiskFull(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_FULL');
+}
+
+/**
+ * Takes the exclusive lock and writes the record in one transaction: whoever holds the lock wrote
+ * it. On a full disk the record's journal has no room, but the lock needs none: an exclusive
+ * transaction that writes nothing takes it, so amcord still starts (and answers 503 until space
+ * is freed) instead of exiting. The record then still names the previous holder.
+ */
 function recordHolder(db: Database.Database, holder: LockHolder): void {
-  // In exclusive locking mode SQLite keeps the lock it took for a write until the connection closes.
+  // In exclusive locking mode SQLite keeps the lock it took until the connection closes.
   db.pragma('locking_mode = EXCLUSIVE');
-  db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, hostname TEXT NOT NULL, started_at TEXT NOT NULL)');
-    db.exec('DELETE FROM holder');
-    db.prepare('INSERT INTO holder (pid, hostname, started_at) VALUES (?, ?, ?)').run(holder.pid, holder.hostname, holder.startedAt);
-  }).exclusive();
+  try {
+    db.transaction(() => {
+      db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL, hostname TEXT NOT NULL, started_at TEXT NOT NULL)');
+      db.exec('DELETE FROM holder');
+      db.prepare('INSERT INTO holder (pid, hostname, started_at) VALUES (?, ?, ?)').run(holder.pid, holder.hostname, holder.startedAt);
+    }).exclusive();
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    db.exec('BEGIN EXCLUSIVE');
+    db.exec('COMMIT');
+  }
 }
