@@ -268,12 +268,19 @@ describe('webhook messages', () => {
     expect(fake.messages()).toMatchObject([{ id: sent.id, content: 'resolved', edits: 1, editedAt: START + 1000 }]);
   });
 
-  it('keeps what a message showed when it was created, through its edits', async () => {
-    const sent = json<ApiMessage>(await send(`${hook.url}?wait=true`, { content: 'firing', embeds: [{ title: 'red' }] }));
-    const { id } = await sent;
+  it('keeps every version of a message: as created, then after each edit', async () => {
+    const { id } = await json<ApiMessage>(await send(`${hook.url}?wait=true`, { content: 'firing', embeds: [{ title: 'red' }] }));
+    clock += 1000;
+    await send(`${hook.url}/messages/${id}`, { content: 'partly resolved' }, { method: 'PATCH' });
+    clock += 1000;
     await send(`${hook.url}/messages/${id}`, { content: 'resolved', embeds: [{ title: 'green' }] }, { method: 'PATCH' });
     const [message] = fake.messages();
-    expect(message).toMatchObject({ content: 'resolved', embeds: [{ title: 'green' }], created: { content: 'firing', embeds: [{ title: 'red' }] } });
+    expect(message).toMatchObject({ content: 'resolved', embeds: [{ title: 'green' }] });
+    expect(message?.versions).toMatchObject([
+      { at: START, content: 'firing', embeds: [{ title: 'red' }] },
+      { at: START + 1000, content: 'partly resolved', embeds: [{ title: 'red' }] },
+      { at: START + 2000, content: 'resolved', embeds: [{ title: 'green' }] },
+    ]);
   });
 
   it('validates edits like new messages', async () => {

@@ -120,8 +120,18 @@ export interface StoredMessage {
   createdAt: number;
   editedAt: number | null;
   edits: number;
-  /** What the message showed when it was created, before any edit: tells a repeated post from an edited one. */
-  created: { content: string; embeds: Embed[] };
+  /**
+   * Everything the message showed, oldest first: as created, then after each edit. Tells a post
+   * repeated from an edited one, and what people saw in between.
+   */
+  versions: MessageVersion[];
+}
+
+export interface MessageVersion {
+  /** When it was created or edited, on the fake's clock. */
+  at: number;
+  content: string;
+  embeds: Embed[];
 }
 
 export interface MessageFilter {
@@ -1479,6 +1489,7 @@ class FakeDiscordServer implements FakeDiscord {
       ...resolveMentions(content, allowedMentions),
       editedAt: this.now(),
       edits: message.edits + 1,
+      versions: [...message.versions, { at: this.now(), content, embeds: structuredClone(embeds) }],
     };
     this.store.set(message.id, edited);
     return { status: 200, body: toApiMessage(edited, webhook) };
@@ -1507,7 +1518,7 @@ class FakeDiscordServer implements FakeDiscord {
       createdAt: this.now(),
       editedAt: null,
       edits: 0,
-      created: { content, embeds: structuredClone(draft.embeds ?? []) },
+      versions: [{ at: this.now(), content, embeds: structuredClone(draft.embeds ?? []) }],
     };
     this.store.set(message.id, message);
     return message;
