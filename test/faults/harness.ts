@@ -208,6 +208,29 @@ function shownIn(embeds: readonly Embed[], ids: readonly string[]): ShownState {
   return shown;
 }
 
+function describeShown(shown: ShownState): string {
+  return `firing: ${[...shown.firing].sort().join(', ')}; resolved: ${[...shown.resolved].sort().join(', ')}`;
+}
+
+function createdEmbeds(message: StoredMessage): Embed[] {
+  return message.versions[0]?.embeds ?? [];
+}
+
+/**
+ * How Discord last showed an alert: the newest version (creation or edit) of any message that
+ * mentions it. Not just the messages as they are now: a living message that is edited drops the
+ * alerts that resolved at an earlier flush (they left the group), as Alertmanager's grouping does.
+ */
+function lastShown(messages: readonly StoredMessage[], id: string): 'firing' | 'resolved' | undefined {
+  const versions = messages
+    .flatMap((message, order) => message.versions.map((version) => ({ at: version.at, order, shown: shownIn(version.embeds, [id]) })))
+    .filter((version) => version.shown.firing.size + version.shown.resolved.size > 0)
+    .sort((a, b) => a.at - b.at || a.order - b.order);
+  const last = versions.at(-1);
+  if (!last) return undefined;
+  return last.shown.resolved.has(id) ? 'resolved' : 'firing';
+}
+
 export interface Duplicate {
   group: string;
   /** What both messages showed when created: `firing: a, b; resolved: c`. */
@@ -229,10 +252,10 @@ export function findDuplicates(messages: readonly StoredMessage[], groupOf: Read
   const lastByKey = new Map<string, StoredMessage>();
   const duplicates: Duplicate[] = [];
   for (const message of messages) {
-    const created = shownIn(message.created.embeds, ids);
+    const created = shownIn(createdEmbeds(message), ids);
     const group = [...created.firing, ...created.resolved].map((id) => groupOf.get(id))[0];
     if (group === undefined) continue;
-    const shown = `firing: ${[...created.firing].sort().join(', ')}; resolved: ${[...created.resolved].sort().join(', ')}`;
+    const shown = describeShown(created);
     const key = `${message.webhookId}/${message.channelId} ${group} ${shown}`;
     const earlier = lastByKey.get(key);
     if (earlier && message.createdAt - earlier.createdAt < REPEAT_INTERVAL_MS) duplicates.push({ group, shown, first: earlier, copy: message });
@@ -297,7 +320,7 @@ export const UNRECORDED_AT_EXIT: Allowance = {
     history.exits.filter((exit) => {
       const ids = [...groupOf.keys()];
       const ofGroup = exit.created.filter((message) => {
-        const shown = shownIn(message.created.embeds, ids);
+        const shown = shownIn(createdEmbeds(message), ids);
         return [...shown.firing, ...shown.resolved].some((id) => groupOf.get(id) === group);
       });
       const last = ofGroup.at(-1);
@@ -539,10 +562,11 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       const missing = (): string[] => {
         const messages = discord.messages();
         return wanted.flatMap(({ alert, state }) => {
-          const newest = messages.filter((message) => shownIn(message.embeds, [alert.id]).firing.size + shownIn(message.embeds, [alert.id]).resolved.size > 0).at(-1);
-          if (!newest) return [`${alert.id} (${alert.group}) is not shown`];
-          const shown = shownIn(newest.embeds, [alert.id]).resolved.has(alert.id) ? 'resolved' : 'firing';
-          return shown === state ? [] : [`${alert.id} (${alert.group}) is shown ${shown}, not ${state ?? ''}`];
+          const last = lastShown(messages, alert.id);
+          if (last === undefined) return [`${alert.id} (${alert.group}) was never shown`];
+          if (last !== state) return [`${alert.id} (${alert.group}) was last shown ${last}, not ${state ?? ''}`];
+          const nowFiring = messages.some((message) => shownIn(message.embeds, [alert.id]).firing.has(alert.id));
+          return state === 'firing' && !nowFiring ? [`${alert.id} (${alert.group}) fires but no message shows it now`] : [];
         });
       };
       try {
@@ -557,7 +581,10 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         const errors = processes.flatMap((amcord) => amcord.logs.filter((line) => line.level >= 40).map((line) => `${line.msg} ${errorText(line)}`));
         throw new Error(
           `${(error as Error).message}\nmissing: ${missing().join('; ') || 'nothing'}\n` +
-            `messages: ${discord.messages().map((message) => `${message.embeds.map((embed) => embed.title).join(' | ')}`).join('\n  ')}\n` +
+            `messages (created → now):\n  ${discord
+              .messages()
+              .map((message) => `${message.id} ${describeShown(shownIn(createdEmbeds(message), ids))} → ${describeShown(shownIn(message.embeds, ids))}`)
+              .join('\n  ')}\n` +
             `amcord warnings: ${errors.slice(-15).join('\n  ')}`,
           { cause: error },
         );
