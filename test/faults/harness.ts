@@ -15,6 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
@@ -338,11 +339,13 @@ export interface Verdict {
 // The rig
 // ---------------------------------------------------------------------------------------------
 
+type ConfigSections = Record<string, Record<string, unknown>>;
+
 export interface RigOptions {
   /** Names temporary directories. */
   name: string;
-  /** Merged into amcord's configuration, section by section (discord, grouping, …). */
-  config?: Record<string, Record<string, unknown>>;
+  /** Merged into amcord's configuration, section by section (discord, grouping, bot, …). */
+  config?: ConfigSections | ((started: { discord: FakeDiscord; alertmanager: RunningProcess | undefined }) => ConfigSections);
   discord?: FakeDiscordOptions;
   /** An existing directory for data_dir (a small tmpfs, say); a temporary one otherwise. */
   dataDir?: string;
@@ -382,7 +385,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-function merge(base: Record<string, unknown>, extra: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
+function merge(base: Record<string, unknown>, extra: ConfigSections = {}): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };
   for (const [section, values] of Object.entries(extra)) {
     const current = merged[section];
@@ -399,7 +402,17 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const webhook = discord.createWebhook();
   const port = await freePort();
   const url = `http://${LOOPBACK}:${port}`;
+  const alertmanager =
+    options.alertmanager === false
+      ? undefined
+      : await startAlertmanager({
+          config: {
+            route: { receiver: 'amcord', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
+            receivers: [{ name: 'amcord', webhook_configs: [{ url: `${url}/alerts`, send_resolved: true, max_alerts: 0 }] }],
+          },
+        });
   const configPath = join(workDir, 'amcord.yml');
+  const extra = typeof options.config === 'function' ? options.config({ discord, alertmanager }) : options.config;
   writeFileSync(
     configPath,
     toYaml(
@@ -411,20 +424,10 @@ export async function startRig(options: RigOptions): Promise<Rig> {
           discord: { webhook_url: webhook.url, request_timeout: '1s', delivery_timeout: '3s' },
           grouping: { group_by: ['alertname'], group_wait: '1s', group_interval: '1s', repeat_interval: '1h' },
         },
-        options.config,
+        extra,
       ),
     ),
   );
-
-  const alertmanager =
-    options.alertmanager === false
-      ? undefined
-      : await startAlertmanager({
-          config: {
-            route: { receiver: 'amcord', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
-            receivers: [{ name: 'amcord', webhook_configs: [{ url: `${url}/alerts`, send_resolved: true, max_alerts: 0 }] }],
-          },
-        });
 
   const processes: AmcordProcess[] = [];
   const exits: ExitRecord[] = [];
@@ -623,6 +626,28 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     },
   };
   return rig;
+}
+
+export interface HangingServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A loopback TCP server that accepts connections and never answers, like a service stuck on a slow disk. */
+export async function startHangingServer(): Promise<HangingServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  return {
+    url: `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 function delay(ms: number): Promise<void> {
