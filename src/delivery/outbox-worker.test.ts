@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
@@ -252,5 +252,36 @@ describe('OutboxWorker', () => {
     expect(await depth()).toBe(0);
     expect(await outbox.livingMessage('test', 'g1')).toBe('1');
     expect(time.waits).toEqual([1000, 2000, 4000]);
+  });
+
+  it('does not miss a notification queued while it reads the outbox', async () => {
+    await worker.stop();
+    // The first read finds nothing, and answers only after something was queued and notified.
+    let release: () => void = () => undefined;
+    let reading: () => void = () => undefined;
+    const readStarted = new Promise<void>((resolve) => (reading = resolve));
+    let reads = 0;
+    const slowFirstRead = new Proxy(outbox, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property !== 'head' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (destinationName: string) => {
+          const found = await target.head(destinationName);
+          reads += 1;
+          if (reads === 1) {
+            reading();
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+          return found;
+        };
+      },
+    });
+    worker = workerOn(slowFirstRead);
+    worker.start();
+    await readStarted;
+    await outbox.enqueue('test', 'post', notification('g1', 'queued during the read'), time.now());
+    worker.notify();
+    release();
+    await vi.waitFor(() => expect(destination.calls).toHaveLength(1), { timeout: 2000, interval: 10 });
   });
 });

@@ -46,6 +46,8 @@ const postKey = (entry: OutboxEntry): PostKey => ({
 export class OutboxWorker {
   private running = false;
   private wake: (() => void) | undefined;
+  /** Set by notify(): something was queued since the worker last read the outbox. */
+  private notified = false;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
 
@@ -59,6 +61,7 @@ export class OutboxWorker {
 
   /** Something was queued: look now rather than at the next retry time. */
   notify(): void {
+    this.notified = true;
     this.wake?.();
   }
 
@@ -72,6 +75,8 @@ export class OutboxWorker {
   private async run(): Promise<void> {
     const { outbox, destination, clock } = this.options;
     while (this.running) {
+      // Cleared before the read, so a notify() that comes while the read is under way is not lost.
+      this.notified = false;
       const entry = await this.storage(() => outbox.head(destination.name), 'read the outbox');
       if (!this.running) break;
       const now = clock.now();
@@ -104,6 +109,7 @@ export class OutboxWorker {
 
   /** Waits for new work, or until the head entry is due. */
   private async idle(dueInMs: number | undefined): Promise<void> {
+    if (this.notified) return;
     const woken = new Promise<void>((resolve) => (this.wake = resolve));
     const waits: Array<Promise<void>> = [woken];
     if (dueInMs !== undefined) waits.push(this.options.sleep(dueInMs, this.stopping.signal).catch(() => undefined));

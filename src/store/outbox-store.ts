@@ -1,3 +1,4 @@
+import { coalesce } from '../delivery/coalesce.js';
 import type { Outbox, OutboxDepth, OutboxEntry, OutboxKind } from '../delivery/ports.js';
 import type { Notification } from '../engine/notification.js';
 import type { Db } from './database.js';
@@ -74,8 +75,7 @@ export class OutboxStore implements Outbox {
 
   /**
    * Queues a notification. While an earlier one for the same group still waits (and is not being
-   * sent right now), the two become one carrying the newer state: under a rate limit, people see
-   * the group's current state sooner and in fewer messages. A post stays a post.
+   * sent right now), the two become one (delivery/coalesce.ts).
    */
   enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): Promise<void> {
     return commit(this.health, () => this.enqueueNow(destination, kind, notification, now));
@@ -87,12 +87,12 @@ export class OutboxStore implements Outbox {
       .all(destination, notification.groupKey)
       .filter((row) => !this.inFlight.has(row.id))
       .at(-1);
-    const json = JSON.stringify(notification);
     if (waiting) {
-      this.statements.replace.run(waiting.kind === 'post' ? 'post' : kind, json, waiting.id);
+      const merged = coalesce({ kind: waiting.kind, notification: JSON.parse(waiting.notification) as Notification }, { kind, notification });
+      this.statements.replace.run(merged.kind, JSON.stringify(merged.notification), waiting.id);
       return;
     }
-    this.statements.insert.run(destination, notification.groupKey, kind, json, now, now);
+    this.statements.insert.run(destination, notification.groupKey, kind, JSON.stringify(notification), now, now);
   }
 
   head(destination: string): Promise<OutboxEntry | undefined> {
