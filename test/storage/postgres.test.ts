@@ -91,6 +91,19 @@ describe('PostgreSQL migrations', () => {
     await open(url);
   });
 
+  it('go into the schema the URL names (search_path in options), as the README suggests', async () => {
+    const url = new URL(await freshDatabase());
+    await admin((client) => client.query('CREATE SCHEMA amcord'), url.toString());
+    url.searchParams.set('options', '-c search_path=amcord');
+    const state = await open(url.toString());
+    await state.watchdog.put('k', 1);
+    const tables = await admin(
+      (client) => client.query<{ schema: string }>("SELECT table_schema AS schema FROM information_schema.tables WHERE table_name IN ('kv', 'outbox', 'amcord_schema_versions')"),
+      url.toString(),
+    );
+    expect(tables.rows.map((row) => row.schema)).toEqual(['amcord', 'amcord', 'amcord']);
+  });
+
   it('refuse a database migrated by a newer amcord', async () => {
     const url = await freshDatabase();
     await open(url);
