@@ -140,13 +140,13 @@ describe('a PostgreSQL that cannot be reached', () => {
     const url = new URL(server.url);
     url.password = 'wrong-password-1234';
     const wrong = await rejection(open(url.toString()));
-    expect(wrong.message).toMatch(/cannot open the state in PostgreSQL at 127\.0\.0\.1:\d+\/postgres: .*password authentication failed/);
+    expect(wrong.message).toMatch(/^cannot open the state in PostgreSQL at 127\.0\.0\.1:\d+\/postgres: 28P01 password authentication failed for user "amcord"$/);
     expect(wrong.message).not.toContain('wrong-password-1234');
 
     url.password = encodeURIComponent(server.password);
     url.port = String(server.port === 65_535 ? 1 : server.port + 1);
     const unreachable = await rejection(open(url.toString()));
-    expect(unreachable.message).toMatch(/cannot open the state in PostgreSQL at 127\.0\.0\.1:\d+\/postgres: .*unreachable.*ECONNREFUSED/);
+    expect(unreachable.message).toMatch(/^cannot open the state in PostgreSQL at 127\.0\.0\.1:\d+\/postgres: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
     expectNoPassword(unreachable.message);
   });
 

@@ -26,6 +26,8 @@ export interface RunningPostgres {
   url: string;
   password: string;
   port: number;
+  /** The temporary folder of the data, the socket and the password file. */
+  dir: string;
   /** The last few KB of the server's output. */
   logTail(): string;
   /** A fast shutdown (clients are disconnected); the data stays for restart(). */
@@ -147,8 +149,8 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const launch = async (): Promise<void> => {
     const child = spawn(
       join(binDir, 'postgres'),
-      // Durability costs nothing here: a test cluster lives for one file. Crashes (kill) keep what
-      // the OS has, which is all a crash of the server process loses nothing of anyway.
+      // Without fsync: a test cluster lives for one file, and a killed server (kill()) still
+      // finds everything it wrote in the OS's cache when it starts again.
       ['-D', dataDir, '-p', String(port), '-c', `listen_addresses=${LOOPBACK}`, '-c', `unix_socket_directories=${socketDir}`, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50'],
       { ...asOwner, cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', LANG: 'C' } },
     );
@@ -189,6 +191,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     url,
     password,
     port,
+    dir,
     logTail: () => log,
     // SIGINT is PostgreSQL's fast shutdown: sessions are ended (57P01), then the server exits.
     stop: () => halt('SIGINT'),

@@ -3,7 +3,7 @@ import { describePostgresUrl, postgresUrlSecrets } from '../../config/postgres-u
 import { makeScrubber } from '../../log/scrub.js';
 import { StorageUnavailableError } from '../../util/storage-unavailable.js';
 import { StorageHealth } from '../storage-health.js';
-import { asStorageError, postgresCondition } from './errors.js';
+import { asStorageError, describeError, postgresCondition } from './errors.js';
 import { migrate } from './migrations.js';
 
 /** What a store runs its statements on: the pool for a read, the transaction's client for a write. */
@@ -85,8 +85,7 @@ export class PostgresDatabase {
       }
     } catch (error) {
       await database.close();
-      const reason = error instanceof StorageUnavailableError ? error.message : asStorageError(error, database.where, database.scrub).message;
-      throw new Error(database.scrub(`cannot open the state in PostgreSQL at ${database.where}: ${reason}`), { cause: error });
+      throw new Error(database.scrub(`cannot open the state in PostgreSQL at ${database.where}: ${describeError(error)}`), { cause: error });
     }
     return database;
   }

@@ -61,6 +61,17 @@ export function postgresCondition(error: unknown): PostgresCondition | undefined
 }
 
 /**
+ * An error's own words, with PostgreSQL's SQLSTATE when it has one. Node reports a connection
+ * refused on every address of a host name as an AggregateError without a message of its own.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return [...new Set(error.errors.map(describeError))].join('; ');
+  if (error instanceof DatabaseError) return error.code ? `${error.code} ${error.message}` : error.message;
+  if (error instanceof Error) return error.message || (socketCode(error) ?? error.name);
+  return String(error);
+}
+
+/**
  * The error a storage port rejects with: StorageUnavailableError for a condition, worded from
  * the error's code and message only (never a query's values) and scrubbed of the connection's
  * secrets, since /readyz and 503 answers show it; the error itself otherwise.
@@ -68,9 +79,6 @@ export function postgresCondition(error: unknown): PostgresCondition | undefined
 export function asStorageError(error: unknown, where: string, scrub: (text: string) => string): Error {
   const condition = postgresCondition(error);
   if (condition === undefined) return error instanceof Error ? error : new Error(String(error));
-  const inner: unknown = error instanceof AggregateError ? error.errors[0] : error;
-  const message = inner instanceof Error ? inner.message || (socketCode(inner) ?? inner.name) : String(inner);
-  const code = inner instanceof DatabaseError && inner.code ? `${inner.code} ` : '';
   const reason = condition === 'unreachable' ? `PostgreSQL at ${where} is unreachable` : `PostgreSQL at ${where} cannot commit`;
-  return new StorageUnavailableError(scrub(`${reason} (${code}${message})`), { cause: error });
+  return new StorageUnavailableError(scrub(`${reason} (${describeError(error)})`), { cause: error });
 }
