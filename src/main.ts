@@ -67,7 +67,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   const routes = resolveRoutes(config);
   // Templates first: a broken one stops amcord before it takes any alert it could not render.
   const settings = resolveRenderSettings(loaded, routes);
-  const state = openState(config, cleanup);
+  const state = await openState(config, cleanup);
   const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
 
   let activeGroups = (): number => 0;
@@ -133,7 +133,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   });
   ready = true;
   logger.info(
-    { port, host: config.server.host, mode, routes: routes.map((route) => route.name), config: loaded.source, dataDir: config.data_dir },
+    { port, host: config.server.host, mode, routes: routes.map((route) => route.name), config: loaded.source, state: state.location },
     mode === 'preview' && Object.keys(config.destinations).length === 0
       ? 'amcord is listening in preview mode: no Discord destination is configured, messages are printed instead of sent'
       : 'amcord is listening',

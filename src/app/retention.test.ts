@@ -68,7 +68,7 @@ describe('retention over thirty days', () => {
     const clock = { now: () => Date.now() };
     cleanup = new CleanupStack(logger);
     const routes = resolveRoutes(config);
-    const state = openState(config, cleanup);
+    const state = await openState(config, cleanup);
     const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
     const channel = new CountingChannel();
     const delivery = startDelivery(

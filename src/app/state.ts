@@ -6,6 +6,11 @@ import { openDatabase } from '../store/database.js';
 import { EngineStore } from '../store/engine-store.js';
 import { KvStore } from '../store/kv-store.js';
 import { OutboxStore } from '../store/outbox-store.js';
+import { PostgresDatabase } from '../store/postgres/database.js';
+import { PostgresEngineStore } from '../store/postgres/engine-store.js';
+import { PostgresKvStore } from '../store/postgres/kv-store.js';
+import { PostgresOutboxStore } from '../store/postgres/outbox-store.js';
+import { PostgresSilenceTargetStore } from '../store/postgres/silence-target-store.js';
 import { SilenceTargetStore } from '../store/silence-target-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import type { StateStore } from '../watchdog/dead-mans-switch.js';
@@ -19,14 +24,22 @@ export interface State {
   watchdog: StateStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;
+  /** Where the state is, for the start-up log: never a password. */
+  location: string;
 }
 
 /**
- * Opens the state under `data_dir` (SQLite, taking the directory's lock: one amcord per data
- * directory); closed, and the lock released, when the cleanup stack unwinds.
+ * Opens the state: in PostgreSQL when `storage.postgres.url` is set (migrated at open; the pool
+ * is closed when the cleanup stack unwinds), otherwise SQLite under `data_dir`, taking the
+ * directory's lock (one amcord per data directory), released when the stack unwinds.
  */
-export function openState(config: Config, cleanup: CleanupStack): State {
-  const db = openDatabase(config.data_dir);
+export async function openState(config: Config, cleanup: CleanupStack): Promise<State> {
+  const { url } = config.storage.postgres;
+  return url === undefined ? openSqliteState(config.data_dir, cleanup) : openPostgresState(url, cleanup);
+}
+
+function openSqliteState(dataDir: string, cleanup: CleanupStack): State {
+  const db = openDatabase(dataDir);
   cleanup.defer('database', () => {
     db.close();
   });
@@ -38,5 +51,20 @@ export function openState(config: Config, cleanup: CleanupStack): State {
     silenceTargets: new SilenceTargetStore(db, health),
     watchdog: new KvStore(db, health),
     storageStatus: () => health.status(),
+    location: `sqlite:${dataDir}`,
+  };
+}
+
+async function openPostgresState(url: string, cleanup: CleanupStack): Promise<State> {
+  const db = await PostgresDatabase.open({ url });
+  cleanup.defer('postgresql pool', () => db.close());
+  const outbox = new PostgresOutboxStore(db);
+  return {
+    engine: new PostgresEngineStore(db, outbox),
+    outbox,
+    silenceTargets: new PostgresSilenceTargetStore(db),
+    watchdog: new PostgresKvStore(db),
+    storageStatus: () => db.health.status(),
+    location: `postgresql:${db.where}`,
   };
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load.js';
 import { envName, scalarSettings } from './env-overrides.js';
@@ -121,6 +121,26 @@ describe('loadConfig', () => {
     expect(loadError(() => loadConfig({ path: both, env: {} }))).toMatch(/discord\.webhook_url: set webhook_url or webhook_url_file, not both/);
     const missing = configFile('discord:\n  webhook_url_file: nowhere.txt\n');
     expect(loadError(() => loadConfig({ path: missing, env: {} }))).toMatch(/discord\.webhook_url_file: cannot read nowhere\.txt \(ENOENT\)/);
+  });
+
+  it('takes the PostgreSQL URL from the environment or a file, and scrubs its password in every spelling', () => {
+    const url = 'postgres://amcord:p%40ss%3Aw0rd@db.internal:5432/amcord';
+    const fromEnv = loadConfig({ env: { AMCORD_STORAGE_POSTGRES_URL: url } });
+    expect(fromEnv.config.storage.postgres.url).toBe(url);
+    expect(fromEnv.secrets).toEqual(expect.arrayContaining([url, 'p%40ss%3Aw0rd', 'p@ss:w0rd']));
+
+    const path = configFile('storage:\n  postgres:\n    url_file: pg-url\n', { 'pg-url': `${url}\n` });
+    const fromFile = loadConfig({ path, env: {} });
+    expect(fromFile.config.storage.postgres.url).toBe(url);
+    expect(fromFile.secrets).toEqual(expect.arrayContaining([url, 'p@ss:w0rd']));
+    expect(loadConfig({ env: { AMCORD_STORAGE_POSTGRES_URL_FILE: join(dirname(path), 'pg-url') } }).config.storage.postgres.url).toBe(url);
+    expect(loadConfig({ env: {} }).config.storage.postgres.url).toBeUndefined();
+  });
+
+  it('refuses a PostgreSQL URL that is not one without repeating it', () => {
+    const message = loadError(() => loadConfig({ env: { AMCORD_STORAGE_POSTGRES_URL: 'mysql://root:hunter2@db/amcord' } }));
+    expect(message).toMatch(/must be a PostgreSQL URL[\s\S]*storage\.postgres\.url/);
+    expect(message).not.toContain('hunter2');
   });
 
   it('needs a password for basic auth', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, Scalar, parse, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
+import { postgresUrlSecrets } from './postgres-url.js';
 import { configSchema, SECRET_FILE_KEYS, type Config } from './schema.js';
 import { applyEnvOverrides, EnvOverrideError } from './env-overrides.js';
 
@@ -151,6 +152,9 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     throw error;
   }
   const secrets = resolveSecretFiles(raw, baseDir, readFile);
+  // The database password inside the URL, in each spelling an error or a log line could quote.
+  const postgresUrl = getNode(raw, ['storage', 'postgres'])?.['url'];
+  if (typeof postgresUrl === 'string' && postgresUrl !== '') secrets.push(...postgresUrlSecrets(postgresUrl.trim()));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration (${source}):\n${z.prettifyError(parsed.error)}`);

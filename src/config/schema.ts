@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../util/duration.js';
 import { MatcherParseError, parseMatchers, type Matcher } from '../alertmanager/matchers.js';
+import { isPostgresUrl } from './postgres-url.js';
 
 /** A duration such as "30s" or "4h", validated and converted to milliseconds. */
 export const duration = z
@@ -189,6 +190,22 @@ const bot = z.strictObject({
   permissions: botPermissions.prefault({}),
 });
 
+/** The message never repeats the value: the URL carries the password. */
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine(isPostgresUrl, 'must be a PostgreSQL URL of the form postgres://user:password@host:port/database');
+
+/** Where state is kept: SQLite under data_dir, unless PostgreSQL is configured. */
+const storage = z.strictObject({
+  postgres: z
+    .strictObject({
+      url: postgresUrl.optional(),
+      url_file: z.string().min(1).optional(),
+    })
+    .prefault({}),
+});
+
 /** The fallback route and the destination `discord.webhook_url` gives: no route or destination may take the name. */
 export const DEFAULT_NAME = 'default';
 
@@ -214,11 +231,13 @@ export const SECRET_FILE_KEYS = [
   ['server', 'auth', 'basic_auth', 'password'],
   ['bot', 'token'],
   ['destinations', '*', 'webhook_url'],
+  ['storage', 'postgres', 'url'],
 ] as const;
 
 const configShape = z.strictObject({
-  /** Where state is kept (SQLite): groups, notification log, outbox. */
+  /** Where state is kept (SQLite): groups, notification log, outbox. Unused with storage.postgres. */
   data_dir: z.string().min(1).default('./data'),
+  storage: storage.prefault({}),
   server: server.prefault({}),
   grouping: grouping.prefault({}),
   destinations: z.record(z.string().regex(/^[\w-]+$/, 'letters, digits, _ and - only'), destination).default({}),

@@ -264,7 +264,8 @@ describe('OutboxWorker', () => {
     const slowFirstRead = new Proxy(outbox, {
       get(target, property, receiver) {
         const value: unknown = Reflect.get(target, property, receiver);
-        if (property !== 'head' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        if (typeof value !== 'function') return value;
+        if (property !== 'head') return (value as (...args: unknown[]) => unknown).bind(target);
         return async (destinationName: string) => {
           const found = await target.head(destinationName);
           reads += 1;

@@ -37,7 +37,8 @@ export interface Outbox {
   head(destination: string): Promise<OutboxEntry | undefined>;
   /**
    * Records that an attempt begins, before anything is sent: from now until it settles, nothing
-   * merges into it. Rejects when storage cannot commit, and then nothing may be sent.
+   * merges into it, and `entry` is brought up to date with what is queued (a flush may have
+   * merged into it since head()). Rejects when storage cannot commit, and then nothing may be sent.
    */
   sending(entry: OutboxEntry, now: number): Promise<void>;
   /** Records a delivery: the entry leaves the outbox and a post becomes the group's living message. */

@@ -53,6 +53,7 @@ export class OutboxStore implements Outbox {
       head: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE destination = ? AND state = 'pending' ORDER BY id LIMIT 1"),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
       begin: db.prepare('UPDATE outbox SET attempt_started_at = ? WHERE id = ?'),
+      current: db.prepare<[number], Pick<OutboxRow, 'kind' | 'notification'>>('SELECT kind, notification FROM outbox WHERE id = ?'),
       reschedule: db.prepare('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, attempt_started_at = NULL WHERE id = ?'),
       bury: db.prepare("UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?"),
       depth: db.prepare<[], { destination: string; state: string; count: number }>(
@@ -106,6 +107,9 @@ export class OutboxStore implements Outbox {
     return commit(this.health, () => {
       this.statements.begin.run(now, entry.id);
       this.inFlight.add(entry.id);
+      // A flush may have merged into the entry since head() read it: what is sent is what is queued now.
+      const current = this.statements.current.get(entry.id);
+      if (current) Object.assign(entry, { kind: current.kind, notification: JSON.parse(current.notification) as Notification });
     });
   }
 
