@@ -5,7 +5,7 @@ import type { Clock, Sleep } from '../util/sleep.js';
 import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
 import type { Outbox, OutboxEntry } from './ports.js';
 
-/** The render stage as delivery sees it: a queued notification to the messages to send. */
+/** The render stage as delivery sees it: a queued notification to the message to send. */
 export type RenderStage = (entry: OutboxEntry) => DiscordMessage | Promise<DiscordMessage>;
 
 export interface OutboxWorkerOptions {
@@ -22,8 +22,6 @@ export interface OutboxWorkerOptions {
   retry: { initialMs: number; maxMs: number };
   onDelivered?: (entry: OutboxEntry) => void;
   onFailed?: (entry: OutboxEntry, reason: string) => void;
-  /** A storage write failed; the worker waits and tries it again. */
-  onStorageFailed?: (error: unknown) => void;
 }
 
 /** The same for every attempt at an entry's post, so a destination can deduplicate repeats. */
@@ -100,7 +98,6 @@ export class OutboxWorker {
       } catch (error) {
         const waitMs = Math.min(retry.maxMs, retry.initialMs * 2 ** failures);
         logger.error({ err: error instanceof Error ? error.message : String(error), retryInMs: waitMs }, `storage failed to ${what}; deliveries pause until it recovers`);
-        this.options.onStorageFailed?.(error);
         await this.options.sleep(waitMs, this.stopping.signal).catch(() => undefined);
       }
     }
