@@ -57,4 +57,9 @@ describe('text in a webhook', () => {
       expect(fitted?.message.embeds?.at(-1)?.footer?.text ?? '').not.toContain('template failed');
     }
   });
+
+  it('has NUL replaced, which a PostgreSQL text column cannot hold', () => {
+    const parsed = webhookPayloadSchema.parse(withAlert({ labels: { alertname: 'Nul\u0000Label', instance: 'a\u0000b' } }));
+    expect(parsed.alerts[0]?.labels).toEqual({ alertname: 'Nul\uFFFDLabel', instance: 'a\uFFFDb' });
+  });
 });

@@ -8,12 +8,14 @@ import { z } from 'zod';
 type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
 
 /**
- * Text with every lone surrogate (a label cut in the middle of an emoji) replaced by U+FFFD, so
- * no later step (URL encoding, JSON for Discord) meets text that is not valid Unicode.
+ * Text with every lone surrogate (a label cut in the middle of an emoji) and every NUL replaced
+ * by U+FFFD, so no later step (URL encoding, JSON for Discord, a PostgreSQL text column, which
+ * cannot hold NUL) meets text it cannot take.
  */
 export function wellFormed(text: string): string {
   const shaped = text as WellFormedString;
-  return shaped.isWellFormed() ? text : shaped.toWellFormed();
+  const unicode = shaped.isWellFormed() ? text : shaped.toWellFormed();
+  return unicode.includes('\u0000') ? unicode.replaceAll('\u0000', '\uFFFD') : unicode;
 }
 
 const text = z.string().transform(wellFormed);
