@@ -31,6 +31,7 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
   const parts = await import('../bot/index.js');
   const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
   cleanup.defer('Discord bot', () => bot.stop());
+  for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
     controls: (message, notification) => parts.withSilenceControls(message, notification, silenceTargets, clock.now()),

@@ -6,5 +6,6 @@
 export { BotChannelDestination } from '../delivery/bot-channel-destination.js';
 export { startBot, type RunningBot } from './client.js';
 export { registerCommands } from './commands/register.js';
+export { countedInteractions } from './interactions/counted.js';
 export { withSilenceControls } from './silences/message-controls.js';
 export { startConfiguredBot } from './start-configured.js';

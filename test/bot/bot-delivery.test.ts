@@ -65,6 +65,16 @@ bot:
   const customIds = (message: StoredMessage | undefined) =>
     JSON.stringify(message?.components ?? []).match(/amcord:silence:\w+:\w+/g) ?? [];
 
+  it('counts every command and the silence button from 0, before the first is used', async () => {
+    const metrics = await (await fetch(`${amcord.url}/metrics`)).text();
+    for (const command of ['status', 'alerts', 'silence', 'silences', 'unsilence', 'silence-button']) {
+      for (const outcome of ['answered', 'refused', 'failed']) {
+        expect(metrics).toMatch(new RegExp(`^amcord_commands_total\\{command="${command}",outcome="${outcome}"\\} \\d+$`, 'm'));
+      }
+    }
+    expect(metrics).toMatch(/^amcord_commands_total\{command="status",outcome="refused"\} 0$/m);
+  });
+
   it('posts with buttons; a click silences the group in Alertmanager; edits keep the silence and drop the buttons once resolved', async () => {
     await post([disk('nas:9100', 'firing'), disk('pi:9100', 'firing')]);
     await waitUntil(() => channelMessages().length === 1, { timeoutMs: 15_000, description: 'the alert message in the channel' });

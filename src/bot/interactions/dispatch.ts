@@ -28,10 +28,14 @@ export interface DispatchContext {
 }
 
 /** How an interaction ended, for amcord_commands_total. */
-export type InteractionOutcome = 'answered' | 'refused' | 'failed';
+export const INTERACTION_OUTCOMES = ['answered', 'refused', 'failed'] as const;
+export type InteractionOutcome = (typeof INTERACTION_OUTCOMES)[number];
+
+/** The name a silence button's clicks are counted under. */
+export const SILENCE_BUTTON = 'silence-button';
 
 export async function handleInteraction(interaction: Interaction, context: DispatchContext): Promise<void> {
-  const name = interaction.isChatInputCommand() ? interaction.commandName : interaction.isButton() ? 'silence-button' : undefined;
+  const name = interaction.isChatInputCommand() ? interaction.commandName : interaction.isButton() ? SILENCE_BUTTON : undefined;
   try {
     let outcome: InteractionOutcome = 'answered';
     if (interaction.isChatInputCommand()) outcome = await onCommand(interaction, context);
