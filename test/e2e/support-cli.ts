@@ -26,6 +26,8 @@ export interface SpawnedAmcord {
   /** Resolves once the process has exited: the signal that ended it, or its exit code. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal: NodeJS.Signals): void;
+  /** False once the process has exited. */
+  isAlive(): boolean;
   /** SIGTERM, then SIGKILL if it is still there after a while. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -111,6 +113,7 @@ export async function spawnAmcord(options: { configPath: string; env?: Record<st
     otherOutput: () => other,
     exited,
     kill: (signal) => void child.kill(signal),
+    isAlive: () => !gone,
     stop,
   };
 }

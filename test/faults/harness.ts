@@ -13,17 +13,16 @@
  *   3. the amcord process is alive;
  *   4. /healthz answered within HEALTHZ_BOUND_MS every time it was asked, all along the case.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
+import { spawnAmcord, type LogLine, type SpawnedAmcord } from '../e2e/support-cli.js';
 import { readState, type StoredState } from '../e2e/support-state.js';
 import { startFakeDiscord, type Embed, type FakeDiscord, type FakeDiscordOptions, type FakeWebhook, type StoredMessage } from '../support/fake-discord.js';
 import { freePort, postAlerts, startAlertmanager, waitUntil, type RunningProcess } from '../support/processes.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const LOOPBACK = '127.0.0.1';
 
 /** /healthz must answer within this while a fault is on: a liveness probe that times out restarts amcord. */
@@ -36,90 +35,11 @@ const REPEAT_INTERVAL_MS = 3_600_000;
 // amcord as a process
 // ---------------------------------------------------------------------------------------------
 
-export interface LogLine {
-  level: number;
-  time: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-export interface AmcordProcess {
-  readonly pid: number;
-  /** Every JSON line logged so far. */
-  readonly logs: readonly LogLine[];
-  /** stderr and stdout lines that were not JSON. */
-  otherOutput(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  isAlive(): boolean;
-}
-
 /** A log line's `err`, as text: amcord logs some errors as their message, others as an object. */
 export function errorText(line: LogLine): string {
   const { err } = line;
   if (err === undefined) return '';
   return typeof err === 'string' ? err : JSON.stringify(err);
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** A process a failed test left behind dies with the test process. */
-function killLeftoversOnExit(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
-}
-
-function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(process.env).filter((entry): entry is [string, string] => !entry[0].startsWith('AMCORD_') && entry[1] !== undefined),
-  );
-}
-
-/** Starts `node dist/cli.js serve --config <path>` and resolves once it listens (or rejects with its output). */
-async function spawnServe(configPath: string): Promise<AmcordProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  killLeftoversOnExit();
-  live.add(child);
-  const logs: LogLine[] = [];
-  let other = '';
-  let partial = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines.filter(Boolean)) {
-      try {
-        logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        other += `${line}\n`;
-      }
-    }
-  });
-  child.stderr.on('data', (chunk: Buffer) => (other += chunk.toString('utf8')));
-  let alive = true;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      alive = false;
-      live.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  const running: AmcordProcess = { pid: child.pid ?? -1, logs, otherOutput: () => other, exited, isAlive: () => alive };
-  try {
-    await waitUntil(() => !alive || logs.some((line) => line.msg.startsWith('amcord is listening')), {
-      timeoutMs: 15_000,
-      intervalMs: 20,
-      description: 'amcord to listen',
-    });
-    if (!alive) throw new Error(`amcord exited during start-up:\n${other}`);
-  } catch (error) {
-    child.kill('SIGKILL');
-    await exited;
-    throw error;
-  }
-  return running;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,7 +192,7 @@ export function findDuplicates(messages: readonly StoredMessage[], groupOf: Read
 /** What an allowance looks at: the rig's history. */
 export interface History {
   /** Every amcord process of the rig, the current one last. */
-  processes: readonly AmcordProcess[];
+  processes: readonly SpawnedAmcord[];
   /** What was on disk and in Discord each time the test ended an amcord process. */
   exits: readonly ExitRecord[];
 }
@@ -361,7 +281,7 @@ export interface Rig {
   url: string;
   dataDir: string;
   /** The amcord process running now (or the last one, if the test stopped it). */
-  readonly amcord: AmcordProcess;
+  readonly amcord: SpawnedAmcord;
   /** Every log line of every amcord process, as text: for "no secret in the logs". */
   logText(): string;
   /** New alerts of one group; nothing is sent yet. */
@@ -373,7 +293,7 @@ export interface Rig {
   /** Posts a webhook for these firing alerts straight to amcord; a 200 means they must be shown. */
   postToAmcord(alerts: readonly FaultAlert[]): Promise<{ status: number; ms: number; body: string }>;
   /** Starts amcord (again) on the same port and data directory. */
-  start(): Promise<AmcordProcess>;
+  start(): Promise<SpawnedAmcord>;
   /** SIGKILL, and a record of what Discord and the disk held then (for UNRECORDED_AT_EXIT). */
   kill(): Promise<void>;
   /** SIGTERM, awaited, recorded like kill(); resolves with how long the stop took. */
@@ -429,7 +349,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     ),
   );
 
-  const processes: AmcordProcess[] = [];
+  const processes: SpawnedAmcord[] = [];
   const exits: ExitRecord[] = [];
   const expectations = new Map<string, Expectation>();
   const health = new HealthProbe(url);
@@ -437,7 +357,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   let next = 0;
 
   const groupOf = (): Map<string, string> => new Map([...expectations.values()].map(({ alert }) => [alert.id, alert.group]));
-  const current = (): AmcordProcess => {
+  const current = (): SpawnedAmcord => {
     const last = processes.at(-1);
     if (!last) throw new Error('amcord was not started');
     return last;
@@ -541,7 +461,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
 
     async start() {
       createdBefore = new Set(discord.messages().map((message) => message.id));
-      const amcord = await spawnServe(configPath);
+      const amcord = await spawnAmcord({ configPath });
       processes.push(amcord);
       health.resume();
       return amcord;
