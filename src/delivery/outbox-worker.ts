@@ -104,6 +104,16 @@ export class OutboxWorker {
     return undefined;
   }
 
+  /**
+   * A write that settles `entry`, through storage(); false when the worker stopped before it
+   * committed, and the entry is then left as it was for the next start.
+   */
+  private async record(entry: OutboxEntry, what: string, write: () => Promise<void>): Promise<boolean> {
+    if (await this.storage(() => write().then(() => true), what)) return true;
+    this.options.outbox.abandoned(entry);
+    return false;
+  }
+
   /** Waits for new work, or until the head entry is due. */
   private async idle(dueInMs: number | undefined): Promise<void> {
     if (this.notified) return;
@@ -118,7 +128,7 @@ export class OutboxWorker {
     const { outbox, clock, logger } = this.options;
     // Nothing is sent unless storage took the note that it is being sent: with a full disk,
     // deliveries pause here instead of repeating on every restart.
-    if ((await this.storage(() => outbox.sending(entry, clock.now()).then(() => true), 'record the start of a delivery')) === undefined) return;
+    if (!(await this.record(entry, 'record the start of a delivery', () => outbox.sending(entry, clock.now())))) return;
     let messageId: string | undefined;
     try {
       messageId = await this.send(entry);
@@ -128,11 +138,7 @@ export class OutboxWorker {
       return;
     }
     // Discord has it: from here on the entry is only recorded, however long storage takes.
-    const recorded = await this.storage(() => outbox.delivered(entry, messageId, clock.now()).then(() => true), 'record a delivery');
-    if (!recorded) {
-      outbox.abandoned(entry);
-      return;
-    }
+    if (!(await this.record(entry, 'record a delivery', () => outbox.delivered(entry, messageId, clock.now())))) return;
     this.options.onDelivered?.(entry);
     logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId }, 'delivered');
   }
@@ -159,28 +165,19 @@ export class OutboxWorker {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof UnconfirmedPostError) {
       // Posting again would show it twice; the group's next notification posts a new message instead.
-      if ((await this.storage(() => outbox.delivered(entry, undefined, clock.now()).then(() => true), 'record a delivery')) === undefined) {
-        outbox.abandoned(entry);
-        return;
-      }
+      if (!(await this.record(entry, 'record a delivery', () => outbox.delivered(entry, undefined, clock.now())))) return;
       this.options.onFailed?.(entry, 'unconfirmed');
       logger.warn({ groupKey: entry.groupKey, err: reason }, 'Discord did not confirm the message; it is not posted again');
       return;
     }
     if (error instanceof DiscordDeliveryError && error.failure === 'rejected') {
-      if ((await this.storage(() => outbox.bury(entry, reason).then(() => true), 'set a refused message aside')) === undefined) {
-        outbox.abandoned(entry);
-        return;
-      }
+      if (!(await this.record(entry, 'set a refused message aside', () => outbox.bury(entry, reason)))) return;
       this.options.onFailed?.(entry, 'rejected');
       logger.error({ groupKey: entry.groupKey, err: reason }, 'Discord refused this message for good; it is kept in the outbox as dead');
       return;
     }
     const waitMs = Math.min(retry.maxMs, retry.initialMs * 2 ** entry.attempts);
-    if ((await this.storage(() => outbox.retryLater(entry, clock.now() + waitMs, reason).then(() => true), 'reschedule a delivery')) === undefined) {
-      outbox.abandoned(entry);
-      return;
-    }
+    if (!(await this.record(entry, 'reschedule a delivery', () => outbox.retryLater(entry, clock.now() + waitMs, reason)))) return;
     this.options.onFailed?.(entry, error instanceof DiscordDeliveryError ? error.failure : 'error');
     const level = error instanceof DiscordDeliveryError && error.retryable ? 'warn' : 'error';
     logger[level]({ groupKey: entry.groupKey, attempts: entry.attempts + 1, retryInMs: waitMs, err: reason }, 'delivery failed; will retry');

@@ -183,7 +183,7 @@ export class Dispatcher {
   }
 
   /** Alertmanager keeps an empty group until its periodic maintenance; so does amcord, to flush alike. */
-  runMaintenance(): Promise<void> {
+  private runMaintenance(): Promise<void> {
     return this.serially(async () => {
       const empty = [...this.groups.values()].filter((group) => group.alerts.size === 0).map((group) => group.groupKey);
       try {
