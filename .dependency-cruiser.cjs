@@ -9,7 +9,7 @@ const LAYERS = [
   ['config', 'metrics'],
   ['engine'],
   ['routing', 'render'],
-  ['delivery', 'watchdog'],
+  ['delivery', 'watchdog', 'cluster'],
   ['store'],
   ['http', 'bot'],
   ['app'],

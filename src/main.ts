@@ -1,17 +1,14 @@
 import type { DestinationStream } from 'pino';
-import { startBotIfEnabled } from './app/bot.js';
+import type { WebhookPayload } from './alertmanager/webhook.js';
 import { CleanupStack } from './app/cleanup-stack.js';
-import { startDelivery } from './app/delivery.js';
 import { listen } from './app/http.js';
-import { startIngest } from './app/ingest.js';
+import { startLeaderParts, type LeaderDeps, type LeaderParts } from './app/leader.js';
+import { startLeadership } from './app/leadership.js';
 import { openState } from './app/state.js';
-import { startWatchdog } from './app/watchdog.js';
 import type { LoadedConfig } from './config/load.js';
-import { createDestinations, DEFAULT_DESTINATION, printedOnlyWarning } from './delivery/destinations.js';
-import { PreviewDestination } from './delivery/preview-destination.js';
-import { Retention } from './delivery/retention.js';
+import { defaultDiscordTarget } from './config/schema.js';
+import { DEFAULT_DESTINATION, printedOnlyWarning } from './delivery/destinations.js';
 import { SilenceTargets } from './delivery/silence-targets.js';
-import { DiscordWebhookClient } from './discord/webhook-client.js';
 import type { Dispatcher } from './engine/dispatcher.js';
 import { createApp } from './http/app.js';
 import { RecentNotifications } from './http/preview/index.js';
@@ -19,7 +16,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { resolveRenderSettings } from './render/settings.js';
 import { resolveRoutes } from './routing/routes.js';
-import { sleep, systemClock } from './util/sleep.js';
+import { systemClock } from './util/sleep.js';
 
 export interface StartOptions {
   /** Log lines go here instead of stdout (tests). */
@@ -60,59 +57,64 @@ export async function startAmcord(loaded: LoadedConfig, options: StartOptions = 
   }
 }
 
-/** The parts in the order the pipeline needs them: settings, state, bot, delivery, ingest, HTTP. */
+/**
+ * The parts in the order the pipeline needs them: settings, state, then what only the leader
+ * runs (bot, delivery, watchdog, groups), then HTTP. With SQLite this process always leads;
+ * with PostgreSQL the replicas elect one through a lease and the others take webhooks into the
+ * shared inbox, ready to take over.
+ */
 async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupStack, options: StartOptions): Promise<RunningAmcord> {
   const { config } = loaded;
   const clock = systemClock;
   const routes = resolveRoutes(config);
   // Templates first: a broken one stops amcord before it takes any alert it could not render.
   const settings = resolveRenderSettings(loaded, routes);
-  const state = await openState(config, cleanup);
-  const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
-
-  let activeGroups = (): number => 0;
+  let leading: LeaderParts | undefined;
+  let isLeader = (): boolean => leading !== undefined;
+  // Storage errors are counted from the first write on; the counter exists once metrics do.
+  const storageErrors = { count: (): void => undefined };
+  const state = await openState(config, cleanup, { onStorageError: () => storageErrors.count() });
   const metrics = new Metrics(
-    { outboxDepth: () => state.outbox.depth(), activeGroups: () => activeGroups() },
+    { outboxDepth: () => state.outbox.depth(), activeGroups: () => leading?.activeGroups() ?? 0, isLeader: () => isLeader() },
     [DEFAULT_DESTINATION, ...Object.keys(config.destinations)],
   );
-  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock }, cleanup);
+  storageErrors.count = () => metrics.storageErrors.inc();
+  const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
+  const { replication } = state;
 
-  const shutdown = new AbortController();
-  const destinations = createDestinations(config, {
-    client: new DiscordWebhookClient({
-      logger: logger.child({ module: 'discord' }),
-      requestTimeoutMs: config.discord.request_timeout,
-      signal: shutdown.signal,
-      observe: (observation) => {
-        metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
-        if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
-      },
-    }),
-    botChannel: bot?.channelDestination,
-    previewOutput: options.previewOutput ?? ((text: string) => void process.stdout.write(text)),
+  const leaderDeps = (mayDeliver: () => boolean): LeaderDeps => ({
+    loaded,
+    state,
+    settings,
+    routes,
+    silenceTargets,
+    clock,
+    logger,
+    metrics,
+    previewOutput: options.previewOutput,
+    mayDeliver,
+    inbox: replication?.inbox,
   });
-  // Preview mode is whatever createDestinations fell back to for the default destination.
-  const mode = destinations.get(DEFAULT_DESTINATION) instanceof PreviewDestination ? 'preview' : 'discord';
-
-  const delivery = startDelivery(
-    { config, outbox: state.outbox, destinations, settings, routes, controls: bot?.controls, clock, sleep, logger, metrics, shutdown },
-    cleanup,
-  );
-  const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
-  retention.start();
-  cleanup.defer('retention', () => retention.stop());
-  const watchdog = await startWatchdog({ config, state: state.watchdog, clock, logger, delivery }, cleanup);
-  const ingest = await startIngest(
-    { routes, store: state.engine, clock, logger, watchdog, onHandedOff: (notification) => delivery.wake(notification.receiver) },
-    cleanup,
-  );
-  activeGroups = ingest.activeGroups;
+  let accept: (payload: WebhookPayload) => Promise<void>;
+  if (!replication) {
+    const parts = await startLeaderParts(leaderDeps(() => true), cleanup);
+    leading = parts;
+    accept = parts.accept;
+  } else {
+    const leadership = await startLeadership({ replication, leaderDeps, logger, metrics, onChange: (parts) => (leading = parts) }, cleanup);
+    isLeader = () => leadership.isLeader();
+    accept = async (payload) => {
+      await replication.inbox.append(payload, clock.now());
+      leading?.wake();
+    };
+  }
+  const mode = defaultDiscordTarget(config) === undefined ? 'preview' : 'discord';
 
   let ready = false;
   const { auth } = config.server;
   const defaultLook = settings.lookFor(DEFAULT_DESTINATION);
   const app = createApp({
-    accept: ingest.accept,
+    accept,
     logger,
     maxBodyBytes: config.server.max_body_bytes,
     auth: {
@@ -146,7 +148,9 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     port,
     logger,
     mode,
-    dispatchers: ingest.dispatchers,
+    get dispatchers() {
+      return leading?.dispatchers ?? new Map<string, Dispatcher>();
+    },
     metrics,
     async close() {
       await cleanup.unwind();

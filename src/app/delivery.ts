@@ -36,6 +36,8 @@ export interface DeliveryOptions {
   metrics: Metrics;
   /** Aborted when amcord stops, to cut requests still in flight after the grace. */
   shutdown: AbortController;
+  /** Asked right before each request to Discord: false once this replica may no longer lead. */
+  mayDeliver?: () => boolean;
 }
 
 /** The end of the pipeline: one outbox worker per destination (render, send, record), started. */
@@ -61,6 +63,7 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
         logger: options.logger.child({ module: 'outbox', destination: destination.name }),
         attemptTimeoutMs: config.discord.delivery_timeout,
         retry: RETRY,
+        ...(options.mayDeliver ? { mayDeliver: options.mayDeliver } : {}),
         onDelivered: (entry) => metrics.countDelivered(destination, entry.kind),
         onFailed: (_entry, reason) => metrics.notificationsFailed.inc({ destination: destination.name, reason }),
       }),

@@ -82,7 +82,7 @@ describe('retention over thirty days', () => {
         clock,
         sleep,
         logger,
-        metrics: new Metrics({ outboxDepth: () => state.outbox.depth(), activeGroups: () => 0 }, ['default']),
+        metrics: new Metrics({ outboxDepth: () => state.outbox.depth(), activeGroups: () => 0, isLeader: () => true }, ['default']),
         shutdown: new AbortController(),
       },
       cleanup,

@@ -202,6 +202,11 @@ const storage = z.strictObject({
     .strictObject({
       url: postgresUrl.optional(),
       url_file: z.string().min(1).optional(),
+      /**
+       * How long the leader's lease lasts without a renewal: when the leader dies, another
+       * replica takes over within this time. Renewed every third of it.
+       */
+      lease_duration: duration.refine((ms) => ms >= 3_000, 'must be at least 3s').default(15_000),
     })
     .prefault({}),
 });

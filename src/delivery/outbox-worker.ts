@@ -22,7 +22,15 @@ export interface OutboxWorkerOptions {
   retry: { initialMs: number; maxMs: number };
   onDelivered?: (entry: OutboxEntry) => void;
   onFailed?: (entry: OutboxEntry, reason: string) => void;
+  /**
+   * Asked right before each request: false when this process may no longer send (another
+   * replica may lead now). The entry is then left as it is, for whoever leads.
+   */
+  mayDeliver?: () => boolean;
 }
+
+/** The request was not made: this process may no longer deliver. */
+class NotDelivering extends Error {}
 
 /** The same for every attempt at an entry's post, so a destination can deduplicate repeats. */
 const postKey = (entry: OutboxEntry): PostKey => ({
@@ -133,7 +141,7 @@ export class OutboxWorker {
     try {
       messageId = await this.send(entry);
     } catch (error) {
-      if (this.running) await this.handleFailure(entry, error);
+      if (this.running && !(error instanceof NotDelivering)) await this.handleFailure(entry, error);
       else outbox.abandoned(entry);
       return;
     }
@@ -151,13 +159,20 @@ export class OutboxWorker {
     const existing = entry.kind === 'edit' ? await outbox.livingMessage(destination.name, entry.groupKey) : undefined;
     if (existing) {
       try {
+        this.checkMayDeliver();
         await destination.edit(existing, living, deadline);
         return undefined;
       } catch (error) {
         if (!(error instanceof MessageGoneError)) throw error;
       }
     }
+    this.checkMayDeliver();
     return destination.post(living, deadline, postKey(entry));
+  }
+
+  /** Right before a request: nothing awaits between this check and the request's start. */
+  private checkMayDeliver(): void {
+    if (this.options.mayDeliver?.() === false) throw new NotDelivering('this process may no longer deliver');
   }
 
   private async handleFailure(entry: OutboxEntry, error: unknown): Promise<void> {

@@ -44,6 +44,11 @@ export interface WebhookClientOptions {
   signal?: AbortSignal;
   /** Told about every request, for metrics. */
   observe?: (observation: RequestObservation) => void;
+  /**
+   * Asked before every request, retries included (a wait for a rate limit may outlast the
+   * right to send): false stops the attempt unsent.
+   */
+  mayRequest?: () => boolean;
 }
 
 export interface RequestObservation {
@@ -145,6 +150,7 @@ export class DiscordWebhookClient {
     const log = this.options.logger;
     for (let failures = 0; ; ) {
       await this.waitUntilAllowed(target.id, deadline, name);
+      if (this.options.mayRequest?.() === false) throw new DiscordDeliveryError(`${name}: this process may no longer send`, 'unavailable');
       const started = performance.now();
       const seconds = (): number => (performance.now() - started) / 1000;
       let answeredStatus: number | undefined;

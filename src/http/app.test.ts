@@ -36,7 +36,7 @@ function setup(
   return { app: createApp(deps), notifier };
 }
 
-const metricsWithoutSources = () => new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, []);
+const metricsWithoutSources = () => new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0, isLeader: () => true }, []);
 const webhookOutcomes = async (metrics: Metrics) =>
   Object.fromEntries((await metrics.webhooks.get()).values.map((value) => [String(value.labels.outcome), value.value]));
 

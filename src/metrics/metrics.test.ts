@@ -9,7 +9,7 @@ const sample = async (metrics: Metrics, name: string, labels: Record<string, str
 
 describe('delivery counters', () => {
   it('count a preview destination as printed, never as sent', async () => {
-    const metrics = new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, ['default', 'oncall']);
+    const metrics = new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0, isLeader: () => true }, ['default', 'oncall']);
     metrics.countDelivered(new PreviewDestination('default', () => undefined), 'post');
     metrics.countDelivered({ name: 'oncall' }, 'post');
     metrics.countDelivered({ name: 'oncall' }, 'edit');
@@ -23,7 +23,7 @@ describe('delivery counters', () => {
 });
 
 describe('series present from the start', () => {
-  const fresh = () => new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0 }, ['default']);
+  const fresh = () => new Metrics({ outboxDepth: () => Promise.resolve([]), activeGroups: () => 0, isLeader: () => true }, ['default']);
 
   it('export the 429 counter at 0 for every scope before any 429', async () => {
     const metrics = fresh();

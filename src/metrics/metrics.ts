@@ -24,7 +24,12 @@ export interface MetricsSources {
   /** Waiting and dead outbox entries per destination. */
   outboxDepth: () => Promise<Array<{ destination: string; state: string; count: number }>>;
   activeGroups: () => number;
+  /** Whether this replica leads (always, on SQLite). */
+  isLeader: () => boolean;
 }
+
+/** Why a leader stopped leading (cluster/leadership.ts), seeded at 0. */
+const STEP_DOWN_CAUSES = ['taken-over', 'not-renewed', 'unreachable', 'refused-write', 'failed-start', 'lapsed', 'shutdown'] as const;
 
 /**
  * amcord's own metrics on /metrics. Labels never carry a URL, token or user text: destinations
@@ -90,6 +95,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly leadershipChanges = new Counter({
+    name: 'amcord_leadership_changes_total',
+    help: 'Times this replica took the lease (change="acquired") or stopped leading (change="lost"), by cause.',
+    labelNames: ['change', 'cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storageErrors = new Counter({
+    name: 'amcord_storage_errors_total',
+    help: 'Writes to the state database that failed because it could not take them (unreachable, full, read-only).',
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources, destinations: readonly string[]) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -114,6 +132,17 @@ export class Metrics {
         this.set(sources.activeGroups());
       },
     });
+    new Gauge({
+      name: 'amcord_leader',
+      help: '1 on the replica that delivers (the leader), 0 on one that stands by.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.isLeader() ? 1 : 0);
+      },
+    });
+    this.leadershipChanges.inc({ change: 'acquired', cause: 'elected' }, 0);
+    for (const cause of STEP_DOWN_CAUSES) this.leadershipChanges.inc({ change: 'lost', cause }, 0);
+    this.storageErrors.inc(0);
     // Present from the start at 0, so that rate() and increase() see the first event (a series
     // that appears with it has no earlier sample) and a dashboard shows zero rather than no data.
     for (const scope of RATE_LIMIT_SCOPES) this.rateLimited.inc({ scope }, 0);

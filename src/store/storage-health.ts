@@ -9,10 +9,15 @@ import { isStorageUnavailable, storageErrorReason } from './storage-errors.js';
 export class StorageHealth {
   #reason: string | undefined;
 
+  /** `onFailure` hears of every write storage could not take (for a metric). */
+  constructor(private readonly onFailure?: () => void) {}
+
   /** Records a failed write. Only storage conditions count: a bug says nothing about the disk. */
   failed(error: unknown): void {
     if (error instanceof StorageUnavailableError) this.#reason = error.message;
     else if (isStorageUnavailable(error)) this.#reason = storageErrorReason(error);
+    else return;
+    this.onFailure?.();
   }
 
   /** A write committed: storage works again. */

@@ -24,3 +24,6 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock that only moves forward, whatever happens to the wall clock: for measuring how long something lasts. */
+export const monotonicClock: Clock = { now: () => performance.now() };

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupStack } from '../../src/app/cleanup-stack.js';
 import { openState, type State } from '../../src/app/state.js';
+import { asLeader } from './support-leader.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { EngineAlert } from '../../src/engine/alert.js';
 import type { Notification } from '../../src/engine/notification.js';
@@ -137,7 +138,7 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
     if (options.fresh) env = await backend.fresh();
     const stack = new CleanupStack(createLogger({ level: 'silent', format: 'json' }));
     stacks.push(stack);
-    const state = await openState(loadConfig({ env }).config, stack);
+    const state = await asLeader(await openState(loadConfig({ env }).config, stack));
     return { state, close: () => stack.unwind() };
   }
 

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupStack } from '../../src/app/cleanup-stack.js';
 import { openState, type State } from '../../src/app/state.js';
+import { asLeader } from './support-leader.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Notification } from '../../src/engine/notification.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -54,7 +55,7 @@ async function freshDatabase(): Promise<string> {
 function open(url: string): Promise<State> {
   const stack = new CleanupStack(createLogger({ level: 'silent', format: 'json' }));
   stacks.push(stack);
-  return openState(loadConfig({ env: { AMCORD_STORAGE_POSTGRES_URL: url } }).config, stack);
+  return openState(loadConfig({ env: { AMCORD_STORAGE_POSTGRES_URL: url } }).config, stack).then((state) => asLeader(state));
 }
 
 function notification(groupKey: string): Notification {

@@ -1,4 +1,5 @@
 import pg, { type PoolClient, type QueryResultRow } from 'pg';
+import { NotLeaderError, type Term } from '../../cluster/lease.js';
 import { describePostgresUrl, postgresUrlSecrets } from '../../config/postgres-url.js';
 import { makeScrubber } from '../../log/scrub.js';
 import { StorageUnavailableError } from '../../util/storage-unavailable.js';
@@ -20,6 +21,23 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   health?: StorageHealth;
 }
+
+/**
+ * Who may write. 'open': anyone (one replica, tools, tests). A term: only while it is still the
+ * lease's current one. 'standby': nobody, apart from writes that are not the leader's to make.
+ */
+export type Fencing = 'open' | 'standby' | Term;
+
+export interface WriteOptions {
+  /** False for the few writes every replica makes (its own webhooks, the lease itself). */
+  fenced?: boolean;
+}
+
+/**
+ * Locks the lease row for sharing: a replica taking the lease over waits for this transaction,
+ * and this one waits for a takeover under way, so no write of an old term lands after a new term began.
+ */
+const FENCE_CHECK = "SELECT 1 FROM leases WHERE name = 'leader' AND holder = $1 AND token = $2 FOR SHARE";
 
 const INT8_OID = 20;
 const DEFAULTS = { checkIntervalMs: 2_000, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 } as const;
@@ -51,6 +69,8 @@ export class PostgresDatabase {
   private readonly timer: NodeJS.Timeout;
   private unreachable = false;
   private checking = false;
+  private fencing: Fencing = 'open';
+  private onRefused: ((reason: string) => void) | undefined;
 
   private constructor(options: PostgresOptions) {
     this.health = options.health ?? new StorageHealth();
@@ -90,6 +110,15 @@ export class PostgresDatabase {
     return database;
   }
 
+  /**
+   * Who may write from now on; `onRefused` hears of a write refused because another term began,
+   * the surest sign that this replica's lease is gone.
+   */
+  fence(fencing: Fencing, onRefused?: (reason: string) => void): void {
+    this.fencing = fencing;
+    if (onRefused) this.onRefused = onRefused;
+  }
+
   /** One statement (or a few, each on its own) outside a transaction. */
   async read<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     try {
@@ -105,8 +134,14 @@ export class PostgresDatabase {
    * Runs `work` as one transaction: all of it is committed or none of it. Its outcome tells the
    * health whether PostgreSQL takes writes. A commit whose answer was lost with the connection
    * may have happened; every write of the stores can be repeated without harm.
+   *
+   * Under a term, the transaction first proves the term is still the lease's (see FENCE_CHECK);
+   * a write from a replica that lost its lease is refused with NotLeaderError, changes nothing,
+   * and says nothing about the health of storage.
    */
-  async write(work: (sql: Sql) => Promise<void>): Promise<void> {
+  async write(work: (sql: Sql) => Promise<void>, options: WriteOptions = {}): Promise<void> {
+    const fencing = options.fenced === false ? 'open' : this.fencing;
+    if (fencing === 'standby') throw new NotLeaderError('this replica stands by: only the leader writes this');
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -119,9 +154,15 @@ export class PostgresDatabase {
     let broken = false;
     try {
       await client.query('BEGIN');
+      if (fencing !== 'open') await this.proveTerm(client, fencing);
       await work(client);
       await client.query('COMMIT');
     } catch (error) {
+      if (error instanceof NotLeaderError) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        this.onRefused?.(error.message);
+        throw error;
+      }
       broken = postgresCondition(error) === 'unreachable';
       if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
       throw this.failed(error, true);
@@ -132,6 +173,11 @@ export class PostgresDatabase {
     }
     this.health.succeeded();
     this.reachable();
+  }
+
+  private async proveTerm(client: PoolClient, term: Term): Promise<void> {
+    const { rowCount } = await client.query(FENCE_CHECK, [term.holder, term.token]);
+    if (rowCount === 0) throw new NotLeaderError(`the lease has passed to another replica since term ${term.token} began: this write is refused`);
   }
 
   async close(): Promise<void> {

@@ -8,9 +8,9 @@ import type { PoolClient } from 'pg';
  * Structured values are `json`, not `jsonb`: json keeps the text as written, so labels come back
  * in the order Alertmanager sent them, which is the order messages show them in.
  *
- * Room for high availability: a later version adds a `leases` table (one row per lease, with its
- * holder, expiry and a fencing token that grows with every new holder); every write already goes
- * through one transaction helper (PostgresDatabase.write), where the token is checked.
+ * Version 2 is what several replicas share: the leader's lease (its holder, expiry, and a fencing
+ * token that grows with every new term, checked by every write the leader makes) and the inbox
+ * of webhooks any replica took and the leader has yet to apply.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -79,6 +79,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE kv (
     key   text PRIMARY KEY,
     value json NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE leases (
+    name       text PRIMARY KEY,
+    holder     text NOT NULL,
+    token      bigint NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE TABLE inbox (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payload     json NOT NULL,
+    received_at bigint NOT NULL
   );
   `,
 ];

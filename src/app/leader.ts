@@ -1,0 +1,127 @@
+import type { WebhookPayload } from '../alertmanager/webhook.js';
+import { InboxDrain, type WebhookInbox } from '../cluster/inbox.js';
+import type { LoadedConfig } from '../config/load.js';
+import { createDestinations } from '../delivery/destinations.js';
+import { Retention } from '../delivery/retention.js';
+import type { SilenceTargets } from '../delivery/silence-targets.js';
+import { DiscordWebhookClient } from '../discord/webhook-client.js';
+import type { Dispatcher } from '../engine/dispatcher.js';
+import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { RenderSettings } from '../render/settings.js';
+import type { Route } from '../routing/routes.js';
+import { sleep, type Clock } from '../util/sleep.js';
+import { startBotIfEnabled } from './bot.js';
+import type { CleanupStack } from './cleanup-stack.js';
+import { startDelivery } from './delivery.js';
+import { startIngest } from './ingest.js';
+import type { State } from './state.js';
+import { startWatchdog } from './watchdog.js';
+
+/** How often the leader looks for webhooks other replicas queued. */
+const INBOX_POLL_MS = 250;
+const INBOX_RETRY = { initialMs: 500, maxMs: 10_000 } as const;
+
+export interface LeaderDeps {
+  loaded: LoadedConfig;
+  state: State;
+  settings: RenderSettings;
+  routes: readonly Route[];
+  silenceTargets: SilenceTargets;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  previewOutput: ((text: string) => void) | undefined;
+  /** False once this replica may no longer be sure it leads: nothing more is sent. */
+  mayDeliver: () => boolean;
+  /** With several replicas: the webhooks they took, applied here. */
+  inbox: WebhookInbox | undefined;
+}
+
+/** What the leader runs, started: the engine's groups and timers, deliveries, the watchdog, the bot. */
+export interface LeaderParts {
+  dispatchers: ReadonlyMap<string, Dispatcher>;
+  activeGroups: () => number;
+  /** The pipeline's start: routes, then groups; resolves once everything is committed. */
+  accept: (payload: WebhookPayload) => Promise<void>;
+  /** A webhook was queued in the inbox. */
+  wake: () => void;
+  /** Cuts deliveries in flight at once (the lease is gone) instead of after the stop's grace. */
+  abortDeliveries: () => void;
+}
+
+/**
+ * Starts every part only one replica may run at a time, each registering its release on
+ * `cleanup`: the bot, the destinations and their outbox workers, retention, the dead man's
+ * switch, the routes' dispatchers, and (with replicas) the inbox drain.
+ */
+export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack): Promise<LeaderParts> {
+  const { loaded, state, settings, routes, silenceTargets, clock, logger, metrics } = deps;
+  const { config } = loaded;
+  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock }, cleanup);
+
+  const shutdown = new AbortController();
+  const destinations = createDestinations(config, {
+    client: new DiscordWebhookClient({
+      logger: logger.child({ module: 'discord' }),
+      requestTimeoutMs: config.discord.request_timeout,
+      signal: shutdown.signal,
+      mayRequest: deps.mayDeliver,
+      observe: (observation) => {
+        metrics.discordRequests.observe({ method: observation.method, status: String(observation.status) }, observation.seconds);
+        if (observation.rateLimitScope) metrics.rateLimited.inc({ scope: observation.rateLimitScope });
+      },
+    }),
+    botChannel: bot?.channelDestination,
+    previewOutput: deps.previewOutput ?? ((text: string) => void process.stdout.write(text)),
+  });
+
+  const delivery = startDelivery(
+    {
+      config,
+      outbox: state.outbox,
+      destinations,
+      settings,
+      routes,
+      controls: bot?.controls,
+      clock,
+      sleep,
+      logger,
+      metrics,
+      shutdown,
+      mayDeliver: deps.mayDeliver,
+    },
+    cleanup,
+  );
+  const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
+  retention.start();
+  cleanup.defer('retention', () => retention.stop());
+  const watchdog = await startWatchdog({ config, state: state.watchdog, clock, logger, delivery }, cleanup);
+  const ingest = await startIngest(
+    { routes, store: state.engine, clock, logger, watchdog, onHandedOff: (notification) => delivery.wake(notification.receiver) },
+    cleanup,
+  );
+
+  let wake = (): void => undefined;
+  if (deps.inbox) {
+    const drain = new InboxDrain({
+      inbox: deps.inbox,
+      apply: ingest.accept,
+      sleep,
+      logger: logger.child({ module: 'inbox' }),
+      pollIntervalMs: INBOX_POLL_MS,
+      retry: INBOX_RETRY,
+    });
+    drain.start();
+    cleanup.defer('inbox', () => drain.stop());
+    wake = () => drain.wake();
+  }
+
+  return {
+    dispatchers: ingest.dispatchers,
+    activeGroups: ingest.activeGroups,
+    accept: ingest.accept,
+    wake,
+    abortDeliveries: () => shutdown.abort(new Error('this replica no longer leads')),
+  };
+}
