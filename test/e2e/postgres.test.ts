@@ -84,13 +84,12 @@ describe('amcord on PostgreSQL', () => {
     const disk: PayloadAlert = { labels: { alertname: 'PgDiskFull', instance: 'nas:9100', severity: 'warning' }, annotations: { summary: 'Disk almost full' }, startsAt: new Date(Date.now() - 10 * 60_000) };
     expect((await post(first, [disk])).status).toBe(200);
     // Answered 200 means committed: the alert is in PostgreSQL already, in the inbox of webhooks
-    // the leader has yet to apply, or applied to its group.
-    expect(
-      await query<{ count: number }>(
-        `SELECT (SELECT count(*) FROM alerts WHERE labels->>'alertname' = 'PgDiskFull')
-              + (SELECT count(*) FROM inbox WHERE payload::text LIKE '%PgDiskFull%') AS count`,
-      ),
-    ).toEqual([{ count: 1 }]);
+    // the leader has yet to apply, or applied to its group (for a moment, both).
+    const [kept] = await query<{ count: number }>(
+      `SELECT (SELECT count(*) FROM alerts WHERE labels->>'alertname' = 'PgDiskFull')
+            + (SELECT count(*) FROM inbox WHERE payload::text LIKE '%PgDiskFull%') AS count`,
+    );
+    expect(kept?.count).toBeGreaterThanOrEqual(1);
     await waitUntil(() => messagesOf('PgDiskFull').length === 1, { timeoutMs: 10_000, description: 'the first message' });
     await waitUntil(async () => (await query('SELECT 1 FROM group_messages')).length === 1, { timeoutMs: 5_000, description: 'the living message to be recorded' });
     await first.stop();
