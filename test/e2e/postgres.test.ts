@@ -86,8 +86,8 @@ describe('amcord on PostgreSQL', () => {
     // Answered 200 means committed: the alert is in PostgreSQL already, in the inbox of webhooks
     // the leader has yet to apply, or applied to its group (for a moment, both).
     const [kept] = await query<{ count: number }>(
-      `SELECT (SELECT count(*) FROM alerts WHERE labels->>'alertname' = 'PgDiskFull')
-            + (SELECT count(*) FROM inbox WHERE payload::text LIKE '%PgDiskFull%') AS count`,
+      `SELECT ((SELECT count(*) FROM alerts WHERE labels->>'alertname' = 'PgDiskFull')
+            + (SELECT count(*) FROM inbox WHERE payload::text LIKE '%PgDiskFull%'))::integer AS count`,
     );
     expect(kept?.count).toBeGreaterThanOrEqual(1);
     await waitUntil(() => messagesOf('PgDiskFull').length === 1, { timeoutMs: 10_000, description: 'the first message' });
