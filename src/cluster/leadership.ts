@@ -20,15 +20,22 @@ export interface LeadershipOptions {
 }
 
 /** Why a leader stopped leading, as few words as a metric label needs. */
-export type StepDownCause = 'taken-over' | 'not-renewed' | 'unreachable' | 'refused-write' | 'failed-start' | 'lapsed' | 'shutdown';
+export type StepDownCause = 'taken-over' | 'refused-write' | 'failed-start' | 'lapsed' | 'shutdown';
 
 /**
  * Leader election over a lease in the shared database. The leader renews every third of the
  * lease; a follower tries again when the holder's lease runs out. The leader counts its lease
- * from the moment it *asked* for it and gives it up a fifth of the lease early, so it stops
+ * from the moment it *asked* for it and stops sending a fifth of the lease early, so it stops
  * before any other replica can have started, even when it was paused (SIGSTOP) or its renewal
- * hung: mayAct() is false from then on. Every write a leader makes is also checked against its
- * term in the database (fencing), which covers what a paused process cannot know about itself.
+ * hung: mayAct() is false from then on, until a renewal succeeds. Every write a leader makes is
+ * also checked against its term in the database (fencing), which covers what a paused process
+ * cannot know about itself.
+ *
+ * A leader that cannot reach the database does not step down: nobody else can take over while
+ * the database is gone, and its parts wait for storage anyway. It pauses, and goes on in the
+ * same term if the lease is still its own when the database answers, so a message it had sent
+ * but could not yet record is recorded, not sent again by a new leader. Followers that saw the
+ * outage give it that chance before they try to take over.
  */
 export class Leadership {
   private term: Term | undefined;
@@ -36,6 +43,9 @@ export class Leadership {
   private stepDownReason: { cause: StepDownCause; reason: string } | undefined;
   private otherHolder: string | undefined;
   private failingSince: number | undefined;
+  /** A follower that lost the database: when it answers again, the replica that led gets the first chance. */
+  private sawOutage = false;
+  private paused = false;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp = new AbortController();
@@ -109,15 +119,16 @@ export class Leadership {
     }
     const askedAt = clock.now();
     let outcome: Awaited<ReturnType<LeaseRepository['acquire']>> | 'overdue';
+    // Back from an outage, a follower only looks: the replica that led may still be renewing.
+    const deferring = this.sawOutage && !this.term;
     try {
-      outcome = await this.withinLease(lease.acquire(identity, durationMs));
+      outcome = await this.withinLease(lease.acquire(identity, durationMs, { takeOver: !deferring }));
     } catch (error) {
       return this.unreachable(error);
     }
-    if (outcome === 'overdue') {
-      await this.depose('not-renewed', 'the lease could not be renewed before it ran out');
-      return 0;
-    }
+    this.sawOutage = false;
+    if (deferring && outcome !== 'overdue' && !outcome.held) return this.renewEveryMs * 1.5;
+    if (outcome === 'overdue') return this.pause('the database did not answer the renewal in time');
     this.recovered();
     if (!outcome.held) {
       if (this.term) await this.depose('taken-over', `the lease is held by ${outcome.holder}`);
@@ -128,7 +139,11 @@ export class Leadership {
     }
     this.otherHolder = undefined;
     this.safeUntil = askedAt + durationMs - durationMs / 5;
-    if (this.term && outcome.renewed) return this.renewEveryMs;
+    if (this.term && outcome.renewed) {
+      if (this.paused) this.options.logger.info({ token: outcome.term.token }, 'the lease is renewed: sending resumes in the same term');
+      this.paused = false;
+      return this.renewEveryMs;
+    }
     if (this.term) await this.depose('lapsed', 'the lease lapsed and was taken again');
     try {
       await this.elect(outcome.term);
@@ -141,10 +156,13 @@ export class Leadership {
     return this.renewEveryMs;
   }
 
-  /** While leading, an attempt may take only until the lease would run out. */
+  /**
+   * While leading, an attempt may take only until sending must stop (so mayAct() turns false
+   * on time and is said so); once paused, a third of the lease per attempt.
+   */
   private async withinLease<T>(attempt: Promise<T>): Promise<T | 'overdue'> {
     if (!this.term) return attempt;
-    const leftMs = this.safeUntil - this.options.clock.now();
+    const leftMs = Math.max(this.safeUntil - this.options.clock.now(), this.paused ? this.renewEveryMs : 0);
     const cancel = new AbortController();
     const overdue = this.options.sleep(Math.max(0, leftMs), cancel.signal).then(
       () => 'overdue' as const,
@@ -157,19 +175,26 @@ export class Leadership {
     }
   }
 
-  private async unreachable(error: unknown): Promise<number> {
+  private unreachable(error: unknown): number {
     const { clock, logger } = this.options;
     const now = clock.now();
     if (this.failingSince === undefined) {
       this.failingSince = now;
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot reach the database for the lease; trying again');
     }
-    if (!this.term) return this.renewEveryMs;
-    if (now >= this.safeUntil) {
-      await this.depose('unreachable', 'the lease could not be renewed: the database is unreachable');
+    if (!this.term) {
+      this.sawOutage = true;
       return this.renewEveryMs;
     }
+    if (now >= this.safeUntil) return this.pause('the database is unreachable');
     return Math.min(this.renewEveryMs, this.safeUntil - now);
+  }
+
+  /** The lease may run out before it is renewed: mayAct() is false already; say so once. */
+  private pause(why: string): number {
+    if (!this.paused) this.options.logger.warn({ token: this.term?.token }, `the lease could not be renewed (${why}): sending pauses until it is`);
+    this.paused = true;
+    return this.renewEveryMs;
   }
 
   private recovered(): void {
@@ -181,6 +206,7 @@ export class Leadership {
   private async elect(term: Term): Promise<void> {
     this.term = term;
     this.stepDownReason = undefined;
+    this.paused = false;
     this.options.logger.info({ token: term.token, replica: term.holder }, 'this replica leads now: it runs the groups, deliveries, the dead man\'s switch and the bot');
     this.options.onChange?.('acquired', 'elected');
     await this.options.lead(term);

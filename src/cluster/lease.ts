@@ -11,17 +11,22 @@ export interface Term {
 }
 
 export type LeaseAttempt =
-  /** `renewed` is false when this starts a new term: another replica may have led since the last one. */
+  /**
+   * `renewed`: the lease was this holder's already (even if it had run out: nobody else held it
+   * since), so the term goes on with the same token. False: a new term, another replica may
+   * have led in between.
+   */
   | { held: true; term: Term; renewed: boolean }
   /** Someone else holds it, for at least `remainingMs` more unless they renew or release it. */
   | { held: false; holder: string; remainingMs: number };
 
 export interface LeaseRepository {
   /**
-   * Takes the lease for `holder` if nobody holds it or it has expired, or extends it if `holder`
-   * already does; either way it then lasts `durationMs` from now (the database's now).
+   * Extends the lease if `holder` has it (even if it ran out), or takes it if it has run out
+   * and `takeOver` (default true) allows; either way it then lasts `durationMs` from now (the
+   * database's now).
    */
-  acquire(holder: string, durationMs: number): Promise<LeaseAttempt>;
+  acquire(holder: string, durationMs: number, options?: { takeOver?: boolean }): Promise<LeaseAttempt>;
   /** Ends the term at once, so another replica need not wait out the lease (a clean shutdown). */
   release(term: Term): Promise<void>;
 }

@@ -29,7 +29,7 @@ export interface MetricsSources {
 }
 
 /** Why a leader stopped leading (cluster/leadership.ts), seeded at 0. */
-const STEP_DOWN_CAUSES = ['taken-over', 'not-renewed', 'unreachable', 'refused-write', 'failed-start', 'lapsed', 'shutdown'] as const;
+const STEP_DOWN_CAUSES = ['taken-over', 'refused-write', 'failed-start', 'lapsed', 'shutdown'] as const;
 
 /**
  * amcord's own metrics on /metrics. Labels never carry a URL, token or user text: destinations

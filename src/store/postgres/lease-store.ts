@@ -18,7 +18,8 @@ interface LeaseRow {
 export class PostgresLeaseStore implements LeaseRepository {
   constructor(private readonly db: PostgresDatabase) {}
 
-  async acquire(holder: string, durationMs: number): Promise<LeaseAttempt> {
+  async acquire(holder: string, durationMs: number, options: { takeOver?: boolean } = {}): Promise<LeaseAttempt> {
+    const takeOver = options.takeOver ?? true;
     let attempt: LeaseAttempt | undefined;
     await this.db.write(
       async (sql) => {
@@ -32,11 +33,11 @@ export class PostgresLeaseStore implements LeaseRepository {
         );
         const current = rows[0];
         if (!current) throw new Error('the lease row is missing');
-        if (current.live && current.holder !== holder) {
+        const renewed = current.holder === holder;
+        if (!renewed && (current.live || !takeOver)) {
           attempt = { held: false, holder: current.holder, remainingMs: current.remaining_ms };
           return;
         }
-        const renewed = current.live && current.holder === holder;
         const token = renewed ? current.token : current.token + 1;
         await sql.query("UPDATE leases SET holder = $2, token = $3, expires_at = clock_timestamp() + $4 * interval '1 millisecond' WHERE name = $1", [
           LEADER,
