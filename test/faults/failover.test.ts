@@ -186,7 +186,7 @@ describe('replicas on PostgreSQL', () => {
     await fire(during);
     paused.kill('SIGSTOP');
     const other = replicas.find((replica) => replica !== paused) as SpawnedAmcord;
-    let beforeResolve = new Map<string, number>();
+    let beforeResolve: Map<string, number> | undefined;
     try {
       await waitUntil(() => isLeader(other), { timeoutMs: LEASE_MS * 3, description: 'the other replica to take over' });
       await waitUntil(() => allShown(during), { timeoutMs: 60_000, description: 'the groups fired during the pause in Discord' });
@@ -202,7 +202,7 @@ describe('replicas on PostgreSQL', () => {
     expect(await isLeader(other)).toBe(true);
 
     for (const [alertname, count] of shownCounts([...before, ...during])) expect(count, alertname).toBe(1);
-    expectResolvedInPlace(before, beforeResolve);
+    expectResolvedInPlace(before, beforeResolve ?? new Map());
     // The woken replica delivered nothing: whatever it had under way was refused or left for the leader.
     expect(paused.logs.filter((line) => line.msg === 'delivered' && line.time >= wokeAt)).toEqual([]);
     expect(other.logs.filter((line) => line.msg === 'delivered').length).toBeGreaterThan(0);
