@@ -136,6 +136,94 @@ describe('PostgreSQL transactions', () => {
   });
 });
 
+/** A replica's view of the state without taking the lease: it stands by until it does. */
+function openReplica(url: string): Promise<State> {
+  const stack = new CleanupStack(createLogger({ level: 'silent', format: 'json' }));
+  stacks.push(stack);
+  return openState(loadConfig({ env: { AMCORD_STORAGE_POSTGRES_URL: url } }).config, stack);
+}
+
+/** Takes the lease for `holder` and fences the replica's writes with the term; the refusals it hears of are collected. */
+async function lead(state: State, holder: string, refusals: string[] = []): Promise<number> {
+  const replication = state.replication;
+  if (!replication) throw new Error('no replication on PostgreSQL');
+  const attempt = await replication.lease.acquire(holder, 60_000);
+  if (!attempt.held) throw new Error(`the lease is held by ${attempt.holder}`);
+  replication.fence(attempt.term, (reason) => refusals.push(reason));
+  return attempt.term.token;
+}
+
+const expireLease = (url: string): Promise<unknown> => admin((client) => client.query("UPDATE leases SET expires_at = clock_timestamp() - interval '1 second'"), url);
+const outboxRows = async (url: string): Promise<number> =>
+  Number((await admin((client) => client.query<{ count: string }>('SELECT count(*) AS count FROM outbox'), url)).rows[0]?.count);
+
+describe('the lease and fencing in PostgreSQL', () => {
+  it('lets one replica lead at a time, and refuses every write of a term that has ended', async () => {
+    const url = await freshDatabase();
+    const [a, b] = await Promise.all([openReplica(url), openReplica(url)]);
+    if (!a.replication || !b.replication) throw new Error('no replication on PostgreSQL');
+    const refusalsOfA: string[] = [];
+    expect(await lead(a, 'replica-a', refusalsOfA)).toBe(1);
+    expect(await b.replication.lease.acquire('replica-b', 60_000)).toMatchObject({ held: false, holder: 'replica-a' });
+    // Standing by, b may queue webhooks but write nothing of the leader's.
+    await b.replication.inbox.append({ version: '4', alerts: [] } as never, T0);
+    expect(await rejection(b.outbox.enqueue('default', 'post', notification('g1'), T0))).toMatchObject({ name: 'NotLeaderError' });
+    await a.outbox.enqueue('default', 'post', notification('g1'), T0);
+    expect(await outboxRows(url)).toBe(1);
+
+    // a's lease runs out (it was paused, or cut off) and b takes over: a new term.
+    await expireLease(url);
+    expect(await lead(b, 'replica-b')).toBe(2);
+    const refused = await rejection(a.outbox.enqueue('default', 'post', notification('g2'), T0));
+    expect(refused.name).toBe('NotLeaderError');
+    expect(refused.message).toContain('the lease has passed to another replica');
+    expect(await rejection(a.replication.inbox.remove([1]))).toMatchObject({ name: 'NotLeaderError' });
+    expect(await outboxRows(url)).toBe(1);
+    expect(refusalsOfA).toHaveLength(2);
+    // A refused write is no storage trouble: a stays ready to take webhooks.
+    expect(a.storageStatus()).toBeUndefined();
+    await b.outbox.enqueue('default', 'post', notification('g2'), T0);
+    expect(await outboxRows(url)).toBe(2);
+  });
+
+  it('makes a takeover wait for the old term\'s write under way, so none lands after the new term began', async () => {
+    const url = await freshDatabase();
+    const { PostgresDatabase } = await import('../../src/store/postgres/database.js');
+    const { PostgresLeaseStore } = await import('../../src/store/postgres/lease-store.js');
+    const dbA = await PostgresDatabase.open({ url });
+    const dbB = await PostgresDatabase.open({ url });
+    try {
+      const leaseA = new PostgresLeaseStore(dbA);
+      const first = await leaseA.acquire('replica-a', 60_000);
+      if (!first.held) throw new Error('a could not take the lease');
+      dbA.fence(first.term);
+      await expireLease(url);
+      const order: string[] = [];
+      // Began while a's term was still the lease's: it holds the lease row (for sharing) until it commits.
+      let termProven = (): void => undefined;
+      const underWay = new Promise<void>((resolve) => (termProven = resolve));
+      const slowWrite = dbA.write(async (sql) => {
+        // The transaction's work begins once the term was proven, under the row lock.
+        termProven();
+        await sql.query('SELECT pg_sleep(0.5)');
+        await sql.query("INSERT INTO kv (key, value) VALUES ('a', '1')");
+      }).then(() => order.push('a committed'));
+      await underWay;
+      const takeover = new PostgresLeaseStore(dbB).acquire('replica-b', 60_000).then((attempt) => {
+        order.push('b took over');
+        return attempt;
+      });
+      await Promise.all([slowWrite, takeover]);
+      expect(order).toEqual(['a committed', 'b took over']);
+      expect(await takeover).toMatchObject({ held: true, term: { token: 2 } });
+      expect(await rejection(dbA.write((sql) => sql.query("INSERT INTO kv (key, value) VALUES ('b', '1')").then(() => undefined)))).toMatchObject({ name: 'NotLeaderError' });
+    } finally {
+      await dbA.close();
+      await dbB.close();
+    }
+  });
+});
+
 describe('a PostgreSQL that cannot be reached', () => {
   it('is refused at start with a message that names the server, not the password', async () => {
     const url = new URL(server.url);
