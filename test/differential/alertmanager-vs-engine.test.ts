@@ -1,7 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_INTERVAL_MS } from '../../src/engine/dispatcher.js';
+import { startPostgres, type RunningPostgres } from '../support/postgres.js';
 import { playOnAlertmanager, type AlertmanagerRun } from './alertmanager-run.js';
-import { replayOnEngine } from './engine-replay.js';
+import { postgresBackend, replayOnEngine, sqliteBackend } from './engine-replay.js';
 import { foreignFingerprints, timingGaps, timingTrace, transcript } from './notifications.js';
 import { timelines } from './timelines.js';
 
@@ -14,14 +16,35 @@ import { timelines } from './timelines.js';
  */
 const TIME_TOLERANCE_MS = 250;
 
-describe('grouping and repeat suppression: amcord engine vs Alertmanager 0.25', () => {
+describe('grouping and repeat suppression: amcord engine vs Alertmanager 0.25, on SQLite and on PostgreSQL', () => {
   const runs = new Map<string, PromiseSettledResult<AlertmanagerRun>>();
+  let postgres: RunningPostgres;
+  let databases = 0;
 
   beforeAll(async () => {
     // All timelines at once, each on its own Alertmanager: the suite takes as long as the longest.
-    const settled = await Promise.allSettled(timelines.map((timeline) => playOnAlertmanager(timeline)));
+    const [settled, server] = await Promise.all([Promise.allSettled(timelines.map((timeline) => playOnAlertmanager(timeline))), startPostgres()]);
+    postgres = server;
     timelines.forEach((timeline, index) => runs.set(timeline.name, settled[index] as PromiseSettledResult<AlertmanagerRun>));
   }, 90_000);
+  afterAll(async () => {
+    await postgres?.destroy();
+  });
+
+  /** An empty database for each replay. */
+  const freshUrl = async (): Promise<string> => {
+    databases += 1;
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE replay_${databases}`);
+    } finally {
+      await client.end();
+    }
+    const url = new URL(postgres.url);
+    url.pathname = `/replay_${databases}`;
+    return url.toString();
+  };
 
   it.each(timelines.map((timeline) => [timeline.name, timeline] as const))('%s', async (_name, timeline) => {
     const run = runs.get(timeline.name);
@@ -32,10 +55,12 @@ describe('grouping and repeat suppression: amcord engine vs Alertmanager 0.25', 
     // relative to t0 differs between the two (it starts with each process).
     expect(t0 + timeline.durationMs).toBeLessThan(launchedAt + MAINTENANCE_INTERVAL_MS);
 
-    const engine = await replayOnEngine(timeline, run.value);
-    const trace = timingTrace(notifications, engine, posts, t0);
     expect(foreignFingerprints(notifications)).toEqual([]);
-    expect(transcript(engine, t0), trace).toEqual(transcript(notifications, t0));
-    expect(timingGaps(notifications, engine, t0, TIME_TOLERANCE_MS), trace).toEqual([]);
+    for (const backend of [sqliteBackend, postgresBackend(freshUrl)]) {
+      const engine = await replayOnEngine(timeline, run.value, backend);
+      const trace = `${backend.name}\n${timingTrace(notifications, engine, posts, t0)}`;
+      expect(transcript(engine, t0), trace).toEqual(transcript(notifications, t0));
+      expect(timingGaps(notifications, engine, t0, TIME_TOLERANCE_MS), trace).toEqual([]);
+    }
   });
 });
