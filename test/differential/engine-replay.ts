@@ -27,7 +27,13 @@ export const sqliteBackend: ReplayBackend = {
   name: 'SQLite',
   open() {
     const db = openDatabase(':memory:');
-    return Promise.resolve({ store: new EngineStore(db, new OutboxStore(db)), close: () => Promise.resolve(db.close()) });
+    return Promise.resolve({
+      store: new EngineStore(db, new OutboxStore(db)),
+      close: () => {
+        db.close();
+        return Promise.resolve();
+      },
+    });
   },
 };
 
