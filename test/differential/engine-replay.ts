@@ -20,7 +20,7 @@ const STEP_MS = 5;
 /** Where the engine keeps its groups during a replay: opened before time is faked, closed after. */
 export interface ReplayBackend {
   name: string;
-  open(): Promise<{ store: EngineRepository; close(): Promise<void> }>;
+  open(): Promise<{ store: EngineRepository; close: () => Promise<void> }>;
 }
 
 export const sqliteBackend: ReplayBackend = {
