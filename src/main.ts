@@ -2,6 +2,7 @@ import type { DestinationStream } from 'pino';
 import { startBotIfEnabled } from './app/bot.js';
 import { CleanupStack } from './app/cleanup-stack.js';
 import { startDelivery } from './app/delivery.js';
+import { grapherFor, graphStageFor } from './app/graphs.js';
 import { listen } from './app/http.js';
 import { startIngest } from './app/ingest.js';
 import { openState } from './app/state.js';
@@ -94,8 +95,9 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   // Preview mode is whatever createDestinations fell back to for the default destination.
   const mode = destinations.get(DEFAULT_DESTINATION) instanceof PreviewDestination ? 'preview' : 'discord';
 
+  const graphs = graphStageFor(grapherFor(config, clock), logger, metrics);
   const delivery = startDelivery(
-    { config, outbox: state.outbox, destinations, settings, routes, controls: bot?.controls, clock, sleep, logger, metrics, shutdown },
+    { config, outbox: state.outbox, destinations, settings, routes, controls: bot?.controls, graphs, clock, sleep, logger, metrics, shutdown },
     cleanup,
   );
   const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
