@@ -110,7 +110,8 @@ export interface StoredAttachment {
   description: string | null;
   /** Where Discord would serve it; embeds that named `attachment://<filename>` show this URL. */
   url: string;
-  data: Buffer;
+  /** The bytes as uploaded (a copy: messages() hands out clones). */
+  data: Uint8Array;
 }
 
 export interface StoredMessage {
