@@ -50,9 +50,9 @@ export class GraphUnavailableError extends Error {
 
 /** About 240 points across the chart: a smooth line, and a small answer. */
 const POINTS = 240;
-const MIN_STEP_SECONDS = 15;
-/** A chart starts this long before the earliest alert began, so the rise is in the picture. */
-const LEAD_IN_MS = 15 * 60_000;
+const MIN_STEP_SECONDS = 1;
+/** A chart starts a quarter of its range before the earliest alert began, so the rise is in the picture. */
+const LEAD_IN_SHARE = 0.25;
 /** Never further back than this, however long an alert has fired. */
 const MAX_RANGE_MS = 7 * 86_400_000;
 
@@ -81,7 +81,7 @@ export async function alertChartSpec(request: AlertGraphRequest, options: AlertG
   }
   const alerts = request.alerts.filter((alert) => expressionOf(alert.generatorURL)?.expression === source.expression);
   const earliest = Math.min(...alerts.map((alert) => alert.startsAt).filter((time) => time > 0 && time <= options.now));
-  const startMs = Math.max(options.now - MAX_RANGE_MS, Math.min(options.now - options.rangeMs, Number.isFinite(earliest) ? earliest - LEAD_IN_MS : Number.POSITIVE_INFINITY));
+  const startMs = Math.max(options.now - MAX_RANGE_MS, Math.min(options.now - options.rangeMs, Number.isFinite(earliest) ? earliest - options.rangeMs * LEAD_IN_SHARE : Number.POSITIVE_INFINITY));
   const stepSeconds = Math.max(MIN_STEP_SECONDS, Math.ceil((options.now - startMs) / 1000 / POINTS));
 
   let series: RangeSeries[];

@@ -117,14 +117,17 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
       axisLabel: {
         ...axisLabel,
         hideOverlap: true,
+        // The chart's ends are rarely round times; their labels would crowd the round ones.
+        showMinLabel: false,
+        showMaxLabel: false,
         formatter: { year: '{yyyy}', month: '{MMM} {d}', day: '{MMM} {d}', hour: '{HH}:{mm}', minute: '{HH}:{mm}', second: '{HH}:{mm}:{ss}' },
       },
     },
     yAxis: {
       type: 'value',
       scale: true,
-      // The threshold stays in view even when every value is far from it.
-      ...(threshold ? { min: (extent: { min: number }) => Math.min(extent.min, threshold.value), max: (extent: { max: number }) => Math.max(extent.max, threshold.value) } : {}),
+      // The threshold stays in view even when every value is far from it; otherwise ECharts picks round bounds.
+      ...thresholdBounds(spec.series, threshold?.value),
       splitNumber: 4,
       axisLabel: { ...axisLabel, formatter: (value: number) => formatValue(value, spec.unit) },
       splitLine: { lineStyle: { color: GRID_LINES } },
@@ -141,6 +144,17 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
       ...(index === 0 && threshold ? { markLine: thresholdLine(threshold, spec.unit) } : {}),
     })),
   };
+}
+
+function thresholdBounds(series: readonly ChartSeries[], threshold: number | undefined): { min?: number; max?: number } {
+  if (threshold === undefined) return {};
+  const values = series.flatMap((one) => one.points.map(([, value]) => value)).filter(Number.isFinite);
+  if (values.length === 0) return {};
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  if (threshold < low) return { min: threshold };
+  if (threshold > high) return { max: threshold };
+  return {};
 }
 
 function thresholdLine(threshold: { value: number; comparison: Comparison }, unit: Unit): object {

@@ -88,7 +88,7 @@ export function createGrapher(options: GrapherOptions): Grapher {
       const chart = chartQueryFor(request.query);
       const now = options.clock.now();
       const startMs = now - request.rangeMs;
-      const stepSeconds = Math.max(15, Math.ceil(request.rangeMs / 1000 / 240));
+      const stepSeconds = Math.max(1, Math.ceil(request.rangeMs / 1000 / 240));
       let result;
       try {
         result = await prometheusFor(undefined).queryRange(request.query, new Date(startMs), new Date(now), stepSeconds);
