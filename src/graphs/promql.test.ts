@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { chartQueryFor, parsePromql, PromqlSyntaxError } from './promql.js';
 import { formatValue } from './units.js';
 
@@ -69,10 +72,7 @@ describe('parsePromql', () => {
     expect(error('   ').message).toBe('1:1: parse error: the expression is empty');
   });
 
-  it('takes every expression of amcord’s own rules', async () => {
-    const { readdirSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { parse } = await import('yaml');
+  it('takes every expression of amcord’s own rules', () => {
     const dir = join(import.meta.dirname, '..', '..', 'rules');
     const expressions = readdirSync(dir)
       .filter((file) => file.endsWith('.yml'))
