@@ -6,7 +6,7 @@ const LAYERS = [
   ['util'],
   ['log', 'http-client', 'severity'],
   ['alertmanager', 'prometheus', 'discord'],
-  ['config', 'metrics'],
+  ['config', 'metrics', 'graphs'],
   ['engine'],
   ['routing', 'render'],
   ['delivery', 'watchdog', 'cluster'],

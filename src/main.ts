@@ -1,6 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { WebhookPayload } from './alertmanager/webhook.js';
 import { CleanupStack } from './app/cleanup-stack.js';
+import { grapherFor, graphStageFor } from './app/graphs.js';
 import { listen } from './app/http.js';
 import { startLeaderParts, type LeaderDeps, type LeaderParts } from './app/leader.js';
 import { startLeadership } from './app/leadership.js';
@@ -81,6 +82,8 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   storageErrors.count = () => metrics.storageErrors.inc();
   const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
   const { replication } = state;
+  // One grapher for the process: its chart stack is loaded once, on the first picture.
+  const graphs = graphStageFor(grapherFor(config, clock), logger, metrics);
 
   const leaderDeps = (mayDeliver: () => boolean): LeaderDeps => ({
     loaded,
@@ -94,6 +97,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     previewOutput: options.previewOutput,
     mayDeliver,
     inbox: replication?.inbox,
+    graphs,
   });
   let accept: (payload: WebhookPayload) => Promise<void>;
   if (!replication) {

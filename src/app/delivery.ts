@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Destination } from '../delivery/destination.js';
 import { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox, OutboxKind } from '../delivery/ports.js';
+import type { GraphStage } from '../delivery/graph-stage.js';
 import { createRenderStage, type MessageControls } from '../delivery/render-stage.js';
 import type { Notification } from '../engine/notification.js';
 import type { Logger } from '../log/logger.js';
@@ -30,6 +31,8 @@ export interface DeliveryOptions {
   settings: RenderSettings;
   routes: readonly Route[];
   controls: MessageControls | undefined;
+  /** Pictures of the alerts' expressions; undefined when graphs are off. */
+  graphs?: GraphStage | undefined;
   clock: Clock;
   sleep: Sleep;
   logger: Logger;
@@ -49,6 +52,7 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
     mentions: (route) => mentionPolicies.get(route),
     destinations,
     controls: options.controls,
+    graphs: options.graphs,
   });
   const workers = new Map<string, OutboxWorker>();
   for (const destination of destinations.values()) {

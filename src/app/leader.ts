@@ -2,6 +2,7 @@ import type { WebhookPayload } from '../alertmanager/webhook.js';
 import { InboxDrain, type WebhookInbox } from '../cluster/inbox.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createDestinations } from '../delivery/destinations.js';
+import type { GraphStage } from '../delivery/graph-stage.js';
 import { Retention } from '../delivery/retention.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
 import { DiscordWebhookClient } from '../discord/webhook-client.js';
@@ -36,6 +37,8 @@ export interface LeaderDeps {
   mayDeliver: () => boolean;
   /** With several replicas: the webhooks they took, applied here. */
   inbox: WebhookInbox | undefined;
+  /** Pictures of the alerts' expressions; undefined when graphs are off. */
+  graphs: GraphStage | undefined;
 }
 
 /** What the leader runs, started: the engine's groups and timers, deliveries, the watchdog, the bot. */
@@ -84,6 +87,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
       settings,
       routes,
       controls: bot?.controls,
+      graphs: deps.graphs,
       clock,
       sleep,
       logger,

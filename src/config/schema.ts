@@ -161,10 +161,28 @@ const alertmanager = z.strictObject({
   request_timeout: duration.default(5_000),
 });
 
-const prometheus = z.strictObject({
-  /** Prometheus' HTTP API, for /status. */
-  url: z.url().default('http://127.0.0.1:9090'),
-  request_timeout: duration.default(5_000),
+const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
+
+const prometheus = z
+  .strictObject({
+    /** Prometheus' HTTP API, for /status and the graphs. */
+    url: z.url().optional(),
+    request_timeout: duration.default(5_000),
+  })
+  // Whether someone named a Prometheus decides whether graphs are drawn by default.
+  .transform(({ url, ...rest }) => ({ ...rest, url: url ?? DEFAULT_PROMETHEUS_URL, configured: url !== undefined }));
+
+/** Pictures of the alert's expression with each firing message, from Prometheus. */
+const graphs = z.strictObject({
+  /** Unset: on when prometheus.url is set. */
+  enabled: z.boolean().optional(),
+  /** At least this much history; more when the alert started earlier. */
+  range: duration.default(3_600_000),
+  /** One range query; past it the message goes without its picture. */
+  query_timeout: duration.default(3_000),
+  max_series: z.number().int().min(1).max(10).default(5),
+  /** The generator's origin (as in an alert's generatorURL) to the Prometheus amcord can reach for it. */
+  prometheus_by_origin: z.record(z.string().min(1), z.url()).default({}),
 });
 
 const botPermissions = z.strictObject({
@@ -229,6 +247,11 @@ export function defaultDiscordTarget(config: { discord: { webhook_url?: string |
   return undefined;
 }
 
+/** Graphs are drawn when switched on, or, unless switched off, when a Prometheus is configured. */
+export function graphsEnabled(config: { graphs: { enabled?: boolean | undefined }; prometheus: { configured: boolean } }): boolean {
+  return config.graphs.enabled ?? config.prometheus.configured;
+}
+
 /** Secrets that may be given inline or as `<name>_file`, like Alertmanager's `webhook_url_file`. */
 export const SECRET_FILE_KEYS = [
   ['discord', 'webhook_url'],
@@ -253,6 +276,7 @@ const configShape = z.strictObject({
   discord: discord.prefault({}),
   alertmanager: alertmanager.prefault({}),
   prometheus: prometheus.prefault({}),
+  graphs: graphs.prefault({}),
   bot: bot.prefault({}),
 });
 

@@ -24,6 +24,22 @@ describe('BotChannelDestination against the fake Discord', () => {
   const messages = () => discord.messages({ channelId: CHANNEL });
   const failureOf = (pending: Promise<unknown>) => pending.then(() => undefined, (error: unknown) => error);
 
+  it('uploads a picture as multipart and replaces it on edit', async () => {
+    const png = (byte: number) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, byte]);
+    const pictured = (title: string, byte: number) => ({
+      embeds: [{ title, image: { url: 'attachment://graph.png' } }],
+      attachments: [{ id: 0, filename: 'graph.png' }],
+      files: [{ name: 'graph.png', contentType: 'image/png', data: png(byte) }],
+    });
+    const id = await destination.post(pictured('firing', 1), deadline(), { id: '9:0:g', retry: false });
+    expect(messages()[0]?.attachments.map((file) => [...file.data])).toEqual([[...png(1)]]);
+    expect(discord.requests[0]?.body).toMatchObject({ nonce: nonceFor(CHANNEL, '9:0:g'), attachments: [{ id: 0 }] });
+    expect(discord.requests[0]?.body).not.toHaveProperty('files');
+    await destination.edit(id, pictured('resolved', 2), deadline());
+    expect(messages()[0]?.attachments.map((file) => [...file.data])).toEqual([[...png(2)]]);
+    expect(messages()[0]?.embeds[0]?.image?.url).toBe(messages()[0]?.attachments[0]?.url);
+  });
+
   it('posts with a nonce of the post key, enforced', async () => {
     const id = await destination.post(titled('firing'), deadline(), { id: '7:0:group', retry: false });
     expect(messages().map((message) => message.id)).toEqual([id]);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DiscordAPIError, HTTPError, Routes, type REST } from 'discord.js';
+import { DiscordAPIError, HTTPError, Routes, type RawFile, type REST } from 'discord.js';
 import { UNKNOWN_MESSAGE } from '../discord/error-codes.js';
 import { DiscordDeliveryError } from '../discord/webhook-client.js';
 import type { DiscordMessage } from '../discord/types.js';
@@ -17,6 +17,13 @@ const NONCE_LENGTH = 25;
  */
 export function nonceFor(channelId: string, keyId: string): string {
   return createHash('sha256').update(`${channelId}\n${keyId}`).digest('base64url').slice(0, NONCE_LENGTH);
+}
+
+/** discord.js sends files as multipart (`files[n]` and `payload_json`) when given apart from the body. */
+function requestOf(message: DiscordMessage & { nonce?: string; enforce_nonce?: boolean }): { body: object; files?: RawFile[] } {
+  const { files, ...body } = message;
+  if (!files || files.length === 0) return { body };
+  return { body, files: files.map((file) => ({ name: file.name, data: Buffer.from(file.data), contentType: file.contentType })) };
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
@@ -60,7 +67,7 @@ export class BotChannelDestination implements Destination {
 
   async edit(messageId: string, message: DiscordMessage, deadline: number): Promise<void> {
     try {
-      await this.withinDeadline(deadline, (signal) => this.rest.patch(Routes.channelMessage(this.channelId, messageId), { body: message, signal }));
+      await this.withinDeadline(deadline, (signal) => this.rest.patch(Routes.channelMessage(this.channelId, messageId), { ...requestOf(message), signal }));
     } catch (error) {
       if (error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE) throw new MessageGoneError(`message ${messageId} no longer exists`);
       throw this.deliveryError(error, 'edit');
@@ -68,10 +75,10 @@ export class BotChannelDestination implements Destination {
   }
 
   private async create(message: DiscordMessage, deadline: number, nonce: string | undefined, key: PostKey | undefined): Promise<string> {
-    const body = nonce === undefined ? message : { ...message, nonce, enforce_nonce: true };
+    const request = requestOf(nonce === undefined ? message : { ...message, nonce, enforce_nonce: true });
     let created: unknown;
     try {
-      created = await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(this.channelId), { body, signal }));
+      created = await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(this.channelId), { ...request, signal }));
     } catch (error) {
       // The message an earlier attempt created under this nonce was deleted since: post it anew,
       // under a nonce of its own so that this post, too, is safe to repeat.

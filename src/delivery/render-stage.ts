@@ -8,6 +8,7 @@ import type { RenderSettings } from '../render/settings.js';
 import { mentionsFor } from '../routing/mentions.js';
 import type { MentionPolicy } from '../routing/routes.js';
 import type { Destination } from './destination.js';
+import type { GraphStage } from './graph-stage.js';
 import type { RenderStage } from './outbox-worker.js';
 
 /** Adds what only the bot's own messages may carry (silence buttons), for destinations that carry them. */
@@ -19,6 +20,8 @@ export interface RenderStageOptions {
   mentions: (route: string) => MentionPolicy | undefined;
   destinations: ReadonlyMap<string, Destination>;
   controls?: MessageControls | undefined;
+  /** The picture of the alerts' expression, when graphs are on (graph-stage.ts). */
+  graphs?: GraphStage | undefined;
 }
 
 /**
@@ -38,7 +41,8 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
       mentions,
     });
     const controls = options.destinations.get(destination)?.carriesButtons ? options.controls : undefined;
-    const shown = controls ? await controls(message, notification) : message;
+    const controlled = controls ? await controls(message, notification) : message;
+    const shown = options.graphs ? await options.graphs(controlled, notification, kind) : controlled;
     return { ...shown, allowed_mentions: shown.allowed_mentions ?? NO_PINGS };
   };
 }

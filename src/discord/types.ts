@@ -14,6 +14,8 @@ export interface DiscordEmbed {
   fields?: DiscordEmbedField[];
   footer?: { text: string; icon_url?: string };
   author?: { name: string; url?: string; icon_url?: string };
+  /** `attachment://<filename>` shows a file uploaded with the message. */
+  image?: { url: string };
 }
 
 export interface AllowedMentions {
@@ -28,6 +30,21 @@ export interface DiscordActionRow {
   components: readonly object[];
 }
 
+/** A file uploaded with a message, as the multipart part `files[n]` (n is its index). */
+export interface DiscordFile {
+  name: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+/** An entry of a message's `attachments`: new files by their index n, kept ones by their id. */
+export interface DiscordAttachment {
+  id: number | string;
+  filename?: string;
+  /** Alt text, up to 1024 characters. */
+  description?: string;
+}
+
 export interface DiscordMessage {
   content?: string;
   components?: DiscordActionRow[];
@@ -35,4 +52,11 @@ export interface DiscordMessage {
   avatar_url?: string;
   embeds?: DiscordEmbed[];
   allowed_mentions?: AllowedMentions;
+  /** On an edit: every attachment to keep; those left out are removed. */
+  attachments?: DiscordAttachment[];
+  /**
+   * Files to upload with the message. Never part of the JSON: a message with files is sent as
+   * multipart, the rest of it in `payload_json` (see messageBody in webhook-client.ts).
+   */
+  files?: readonly DiscordFile[];
 }

@@ -36,6 +36,21 @@ describe('DiscordWebhookClient against the fake Discord', () => {
   const deadline = (ms = 60_000) => ({ deadline: time.now() + ms });
   const posts = () => discord.requests.filter((request) => request.method === 'POST');
 
+  it('sends a message with files as multipart: payload_json and files[n]', async () => {
+    const data = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 7]);
+    const sent = await client.execute(
+      target,
+      { embeds: [{ title: 'pictured', image: { url: 'attachment://graph.png' } }], attachments: [{ id: 0, filename: 'graph.png' }], files: [{ name: 'graph.png', contentType: 'image/png', data }] },
+      deadline(),
+    );
+    const [stored] = discord.messages();
+    expect(stored?.id).toBe(sent.id);
+    expect([...(stored?.attachments[0]?.data ?? [])]).toEqual([...data]);
+    expect(String(discord.requests[0]?.headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
+    expect(discord.requests[0]?.files?.map((file) => file.field)).toEqual(['files[0]']);
+    expect(discord.requests[0]?.body).not.toHaveProperty('files');
+  });
+
   it('posts a message and returns the id Discord gave it', async () => {
     const sent = await client.execute(target, message(1), deadline());
     const stored = discord.messages({ webhookId: webhook.id });

@@ -97,6 +97,19 @@ function discordErrorText(body: unknown): string {
 }
 
 /**
+ * The request body for a message: JSON, or multipart when it carries files (`payload_json` and
+ * `files[n]`, which Discord requires for uploads). fetch sets the multipart content type itself.
+ */
+export function messageBody(message: DiscordMessage): { body: string | FormData; headers: Record<string, string> } {
+  const { files, ...json } = message;
+  if (!files || files.length === 0) return { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } };
+  const form = new FormData();
+  form.append('payload_json', JSON.stringify(json));
+  files.forEach((file, index) => form.append(`files[${index}]`, new Blob([file.data], { type: file.contentType }), file.name));
+  return { body: form, headers: {} };
+}
+
+/**
  * Sends messages through Discord webhooks. Requests to one webhook go out one at a time, wait
  * when the rate-limit headers say the bucket is empty, wait Retry-After on 429, and back off on
  * 5xx and network errors until the deadline. 4xx other than 429 are final.
@@ -158,10 +171,11 @@ export class DiscordWebhookClient {
       let body: unknown;
       try {
         ({ response, body } = await withDeadline(this.options.requestTimeoutMs, this.options.signal, async (signal) => {
+          const { body: requestBody, headers } = messageBody(attempt.body);
           const answer = await this.fetch(attempt.url, {
             method: attempt.method,
-            headers: { 'content-type': 'application/json', 'user-agent': 'amcord (https://github.com/amcord/amcord)' },
-            body: JSON.stringify(attempt.body),
+            headers: { ...headers, 'user-agent': 'amcord (https://github.com/amcord/amcord)' },
+            body: requestBody,
             signal,
           });
           answeredStatus = answer.status;

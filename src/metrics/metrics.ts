@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { GRAPH_OUTCOMES } from '../graphs/outcomes.js';
 /** post: a new message; edit: the living message updated (the outbox's kinds). */
 type OutboxKind = 'post' | 'edit';
 
@@ -108,6 +109,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly graphs = new Counter({
+    name: 'amcord_graphs_total',
+    help: 'Pictures for messages, by outcome: drawn, or why the message went without (no_expression, unparsable, prometheus_timeout, prometheus_error, empty, render_error).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources, destinations: readonly string[]) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -148,6 +156,7 @@ export class Metrics {
     for (const scope of RATE_LIMIT_SCOPES) this.rateLimited.inc({ scope }, 0);
     for (const status of ['firing', 'resolved']) this.alertsReceived.inc({ status }, 0);
     for (const labels of DELIVERY_REQUESTS) this.discordRequests.zero(labels);
+    for (const outcome of GRAPH_OUTCOMES) this.graphs.inc({ outcome }, 0);
     for (const destination of destinations) {
       for (const reason of FAILURE_REASONS) this.notificationsFailed.inc({ destination, reason }, 0);
       for (const kind of ['post', 'edit']) this.notificationsSent.inc({ destination, kind }, 0);

@@ -26,6 +26,7 @@ describe('findDuplicates', () => {
       embeds: versions.at(-1)?.embeds ?? [],
       components: [],
       allowedMentions: null,
+      attachments: [],
       mentionUsers: [],
       mentionRoles: [],
       mentionEveryone: false,

@@ -589,3 +589,95 @@ describe('records', () => {
     expect(fake.getWebhook(hook.id)).toEqual(hook);
   });
 });
+
+describe('files (multipart bodies)', () => {
+  const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+
+  function multipart(payload: unknown, files: Array<{ name: string; data: Buffer; field?: string }>): FormData {
+    const form = new FormData();
+    form.append('payload_json', JSON.stringify(payload));
+    files.forEach((file, index) => form.append(file.field ?? `files[${index}]`, new Blob([file.data], { type: 'image/png' }), file.name));
+    return form;
+  }
+
+  const post = (form: FormData, url = `${hook.url}?wait=true`, method = 'POST') => fetch(url, { method, body: form });
+
+  it('stores the files of a message, readable by tests, and shows an embed image from attachment://', async () => {
+    const response = await post(
+      multipart({ embeds: [{ title: 'with graph', image: { url: 'attachment://graph.png' } }], attachments: [{ id: 0, filename: 'graph.png', description: 'a graph' }] }, [{ name: 'graph.png', data: PNG }]),
+    );
+    expect(response.status).toBe(200);
+    const answer = await json<{ attachments: Array<{ filename: string; size: number; url: string }>; embeds: Array<{ image?: { url: string } }> }>(response);
+    expect(answer.attachments).toMatchObject([{ filename: 'graph.png', size: PNG.length }]);
+    expect(answer.embeds[0]?.image?.url).toBe(answer.attachments[0]?.url);
+    const [stored] = fake.messages();
+    expect(Buffer.from(stored?.attachments[0]?.data ?? []).equals(PNG)).toBe(true);
+    expect(stored?.attachments[0]?.description).toBe('a graph');
+    expect(fake.requests[0]?.files?.map((file) => file.field)).toEqual(['files[0]']);
+    expect(fake.requests[0]?.body).toMatchObject({ embeds: [{ title: 'with graph' }] });
+  });
+
+  it('refuses attachment:// that names no uploaded file', async () => {
+    const response = await post(multipart({ embeds: [{ title: 'x', image: { url: 'attachment://other.png' } }] }, [{ name: 'graph.png', data: PNG }]));
+    expect(response.status).toBe(400);
+    const body = await json<DiscordErrorBody>(response);
+    expect(body.code).toBe(50035);
+    expect(JSON.stringify(body.errors)).toContain('attachment://other.png');
+    expect(fake.messages()).toHaveLength(0);
+  });
+
+  it('refuses an attachments entry that names no uploaded file', async () => {
+    const response = await post(multipart({ content: 'x', attachments: [{ id: 1, filename: 'graph.png' }] }, [{ name: 'graph.png', data: PNG }]));
+    expect(response.status).toBe(400);
+    expect((await json<DiscordErrorBody>(response)).code).toBe(50035);
+  });
+
+  it('takes at most 10 files and 10 MiB in all', async () => {
+    const ten = Array.from({ length: 10 }, (_, index) => ({ name: `f${index}.png`, data: PNG }));
+    expect((await post(multipart({ content: 'ten' }, ten))).status).toBe(200);
+    const eleven = await post(multipart({ content: 'eleven' }, [...ten, { name: 'f10.png', data: PNG }]));
+    expect(eleven.status).toBe(400);
+    expect((await json<DiscordErrorBody>(eleven)).code).toBe(50035);
+    const large = await post(multipart({ content: 'large' }, [{ name: 'big.png', data: Buffer.alloc(10 * 1024 * 1024 + 1) }]));
+    expect(large.status).toBe(413);
+    expect((await json<DiscordErrorBody>(large)).code).toBe(40005);
+    expect(fake.messages().map((message) => message.content)).toEqual(['ten']);
+  });
+
+  it('on edit keeps the files the attachments list names and drops the others', async () => {
+    const created = await json<{ id: string; attachments: Array<{ id: string }> }>(
+      await post(multipart({ embeds: [{ title: 'v1', image: { url: 'attachment://graph.png' } }] }, [{ name: 'graph.png', data: PNG }])),
+    );
+    const messageUrl = `${hook.url}/messages/${created.id}`;
+    // Without a list the file stays.
+    expect((await send(messageUrl, { content: 'still with file' }, { method: 'PATCH' })).status).toBe(200);
+    expect(fake.messages()[0]?.attachments).toHaveLength(1);
+    // A new file replaces the old one when only the new one is listed.
+    const replaced = await post(
+      multipart({ embeds: [{ title: 'v2', image: { url: 'attachment://graph.png' } }], attachments: [{ id: 0, filename: 'graph.png' }] }, [{ name: 'graph.png', data: Buffer.concat([PNG, PNG]) }]),
+      messageUrl,
+      'PATCH',
+    );
+    expect(replaced.status).toBe(200);
+    const [message] = fake.messages();
+    expect(message?.attachments.map((file) => file.size)).toEqual([PNG.length * 2]);
+    expect(message?.attachments[0]?.id).not.toBe(created.attachments[0]?.id);
+    expect(message?.embeds[0]?.image?.url).toBe(message?.attachments[0]?.url);
+    // An empty list drops every file.
+    expect((await send(messageUrl, { embeds: [{ title: 'v3' }], attachments: [] }, { method: 'PATCH' })).status).toBe(200);
+    expect(fake.messages()[0]?.attachments).toEqual([]);
+    expect(fake.messages()[0]?.versions.map((version) => version.attachments)).toEqual([['graph.png'], ['graph.png'], ['graph.png'], []]);
+  });
+
+  it('takes files from the bot through discord.js', async () => {
+    const rest = new REST({ api: fake.apiBase, version: '10' }).setToken('bot-token');
+    const channelId = '123456789012345678';
+    const created = (await rest.post(`/channels/${channelId}/messages`, {
+      body: { embeds: [{ title: 'bot', image: { url: 'attachment://graph.png' } }], attachments: [{ id: 0, filename: 'graph.png' }] },
+      files: [{ name: 'graph.png', data: PNG, contentType: 'image/png' }],
+    })) as { id: string };
+    const [message] = fake.messages({ channelId });
+    expect(message?.id).toBe(created.id);
+    expect(Buffer.from(message?.attachments[0]?.data ?? []).equals(PNG)).toBe(true);
+  });
+});

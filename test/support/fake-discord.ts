@@ -4,8 +4,10 @@
  * It serves webhook execute/edit/get/delete, the bot's channel messages (create with Discord's
  * nonce rules, edit, delete) and `GET /gateway/bot` under both `/api/v10/...` and the
  * un-versioned `/api/...`, validates message bodies against Discord's limits, applies
- * Discord-shaped rate limits, records every request and can inject faults. The behaviour it
- * honours is listed in docs/discord.md.
+ * Discord-shaped rate limits, records every request and can inject faults. Messages may carry
+ * files as Discord takes them (multipart: `payload_json` plus `files[n]`, at most 10, 10 MiB in
+ * all, every `attachment://` naming an uploaded or kept file); the files are kept with the
+ * message for tests to read. The behaviour it honours is listed in docs/discord.md.
  *
  * Extension points for a gateway or interaction module living elsewhere: `server` (attach a
  * `ws` WebSocketServer to it), `addRoute` (extra REST routes, matched before the built-in
@@ -99,6 +101,19 @@ export interface AllowedMentions {
   replied_user?: boolean;
 }
 
+/** A file a message carries, with its bytes, so tests can decode it. */
+export interface StoredAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  description: string | null;
+  /** Where Discord would serve it; embeds that named `attachment://<filename>` show this URL. */
+  url: string;
+  /** The bytes as uploaded (a copy: messages() hands out clones). */
+  data: Uint8Array;
+}
+
 export interface StoredMessage {
   id: string;
   webhookId: string;
@@ -111,6 +126,8 @@ export interface StoredMessage {
   /** Always empty for webhooks that are not application-owned: Discord drops their components. */
   components: unknown[];
   allowedMentions: AllowedMentions | null;
+  /** The files it carries, in order. */
+  attachments: StoredAttachment[];
   /** Who the message pings, from `content` and `allowed_mentions` (mentions in embeds never ping). */
   mentionUsers: string[];
   mentionRoles: string[];
@@ -132,6 +149,8 @@ export interface MessageVersion {
   at: number;
   content: string;
   embeds: Embed[];
+  /** The file names it carried then (always set by the fake). */
+  attachments?: string[];
 }
 
 export interface MessageFilter {
@@ -145,8 +164,10 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   headers: IncomingHttpHeaders;
-  /** Parsed JSON, the raw text when it is not JSON, or undefined when empty. */
+  /** Parsed JSON (of `payload_json` for multipart), the raw text when it is not JSON, or undefined when empty. */
   body: unknown;
+  /** The file parts of a multipart body. */
+  files?: UploadedFile[];
   /** Undefined while unanswered (e.g. held by `hangNext`). */
   status: number | undefined;
   /** Held by `hangNext`: it will never be answered. Unanswered without this, it is still being handled. */
@@ -208,9 +229,22 @@ export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** Parsed JSON body; undefined when the body is empty or not JSON (see `rawBody`). */
+  /** Parsed JSON body (`payload_json` of a multipart body); undefined when empty or not JSON (see `rawBody`). */
   body: unknown;
   rawBody: string;
+  /** The file parts of a multipart body, in order; empty for JSON. */
+  files: UploadedFile[];
+}
+
+/** One `files[n]` part of a multipart body. */
+export interface UploadedFile {
+  /** The form field, `files[0]`. */
+  field: string;
+  /** The n of `files[n]`, which `attachments[].id` refers to. */
+  index: number;
+  filename: string;
+  contentType: string;
+  data: Buffer;
 }
 
 export interface RouteResponse {
@@ -299,6 +333,11 @@ export const DISCORD_LIMITS = {
   components: 5,
   url: 2048,
   mentionIds: 100,
+  /** Files on one message. */
+  attachments: 10,
+  /** All files of one message together; Discord's smallest upload limit (a server without boosts). */
+  uploadBytes: 10 * 1024 * 1024,
+  attachmentDescription: 1024,
 } as const;
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { limit: 5, windowMs: 2000 };
@@ -314,6 +353,7 @@ export const DiscordErrorCode = {
   emptyMessage: 50006,
   invalidFormBody: 50035,
   invalidJson: 50109,
+  requestTooLarge: 40005,
 } as const;
 
 /** Discord's limit on a message nonce, in characters. */
@@ -751,6 +791,8 @@ function readUsername(form: FormReader, raw: unknown): string | undefined {
 
 /** A validated message body. Undefined keeps the current value on edit; null inputs clear it. */
 interface MessageDraft {
+  /** `attachments` as sent: undefined keeps an edited message's files. */
+  attachments?: AttachmentRef[];
   content?: string;
   username?: string;
   avatarUrl?: string;
@@ -768,6 +810,7 @@ function readDraft(form: FormReader, body: Record<string, unknown>, kind: DraftK
     embeds: readEmbeds(form, body.embeds) ?? clearsOnNull(body.embeds, []),
     components: form.list(body.components, ['components'], DISCORD_LIMITS.components) ?? clearsOnNull(body.components, []),
     allowedMentions: readAllowedMentions(form, body.allowed_mentions),
+    attachments: readAttachmentRefs(form, body.attachments),
   };
   // Edits cannot change the author.
   if (kind === 'execute') {
@@ -775,6 +818,95 @@ function readDraft(form: FormReader, body: Record<string, unknown>, kind: DraftK
     draft.avatarUrl = form.url(body.avatar_url, ['avatar_url']);
   }
   return compact(draft);
+}
+
+interface AttachmentRef {
+  /** The n of an uploaded `files[n]`, or the id of an attachment the message already has. */
+  id: string;
+  filename?: string;
+  description?: string;
+}
+
+function readAttachmentRefs(form: FormReader, raw: unknown): AttachmentRef[] | undefined {
+  const items = form.list(raw, ['attachments'], DISCORD_LIMITS.attachments);
+  return items?.flatMap((item, index) => {
+    const path = ['attachments', index];
+    const ref = form.object(item, path);
+    if (!ref) return [];
+    if ((typeof ref.id !== 'string' && typeof ref.id !== 'number') || String(ref.id) === '') {
+      form.fail([...path, 'id'], 'BASE_TYPE_REQUIRED', 'This field is required');
+      return [];
+    }
+    return [
+      compact<AttachmentRef>({
+        id: String(ref.id),
+        filename: form.string(ref.filename, [...path, 'filename'], { max: 1024 }),
+        description: form.string(ref.description, [...path, 'description'], { max: DISCORD_LIMITS.attachmentDescription }),
+      }),
+    ];
+  });
+}
+
+/**
+ * The files a message carries after this request, and its embeds with every `attachment://name`
+ * replaced by that file's URL. New files are `files[n]`, listed in `attachments` by `id: n` (all
+ * of them when there is no list); on an edit the list also names the files to keep by their id,
+ * and without a list every file stays. A name that is no file of the message is an error.
+ */
+function resolveAttachments(
+  form: FormReader,
+  refs: AttachmentRef[] | undefined,
+  uploads: readonly UploadedFile[],
+  existing: readonly StoredAttachment[],
+  embeds: Embed[] | undefined,
+  channelId: string,
+): { attachments: StoredAttachment[]; embeds: Embed[] | undefined } {
+  const stored = (upload: UploadedFile, ref: AttachmentRef | undefined): StoredAttachment => {
+    const id = nextSnowflake();
+    const filename = ref?.filename ?? upload.filename;
+    return {
+      id,
+      filename,
+      contentType: upload.contentType,
+      size: upload.data.length,
+      description: ref?.description ?? null,
+      url: `https://cdn.discordapp.com/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`,
+      data: upload.data,
+    };
+  };
+  let attachments: StoredAttachment[];
+  if (refs === undefined) {
+    attachments = [...existing, ...uploads.map((upload) => stored(upload, undefined))];
+  } else {
+    attachments = refs.flatMap((ref, index) => {
+      const kept = existing.find((attachment) => attachment.id === ref.id);
+      if (kept) return [kept];
+      const upload = uploads.find((file) => String(file.index) === ref.id);
+      if (upload) return [stored(upload, ref)];
+      form.fail(['attachments', index, 'id'], 'ATTACHMENT_NOT_FOUND', `No file files[${ref.id}] was uploaded and the message has no attachment ${ref.id}.`);
+      return [];
+    });
+  }
+  if (attachments.length > DISCORD_LIMITS.attachments) {
+    form.fail(['attachments'], 'BASE_TYPE_MAX_LENGTH', `Must be ${DISCORD_LIMITS.attachments} or fewer in length.`);
+  }
+  const byName = new Map(attachments.map((attachment) => [attachment.filename, attachment.url]));
+  const resolve = (url: string | undefined, path: FieldPath): string | undefined => {
+    if (url === undefined || !url.startsWith('attachment://')) return url;
+    const found = byName.get(url.slice('attachment://'.length));
+    if (found === undefined) form.fail(path, 'ATTACHMENT_NOT_FOUND', `${url} names no file of this message.`);
+    return found ?? url;
+  };
+  const resolved = embeds?.map((embed, index) =>
+    compact<Embed>({
+      ...embed,
+      image: embed.image && { url: resolve(embed.image.url, ['embeds', index, 'image', 'url']) ?? '' },
+      thumbnail: embed.thumbnail && { url: resolve(embed.thumbnail.url, ['embeds', index, 'thumbnail', 'url']) ?? '' },
+      footer: embed.footer && compact({ ...embed.footer, icon_url: resolve(embed.footer.icon_url, ['embeds', index, 'footer', 'icon_url']) }),
+      author: embed.author && compact({ ...embed.author, icon_url: resolve(embed.author.icon_url, ['embeds', index, 'author', 'icon_url']) }),
+    }),
+  );
+  return { attachments, embeds: resolved };
 }
 
 /** A nonce is a string or an integer of up to 25 characters. */
@@ -787,9 +919,9 @@ function readNonce(form: FormReader, value: unknown): string | number | null {
   return form.string(value, ['nonce'], { max: NONCE_MAX_LENGTH }) ?? null;
 }
 
-/** Discord treats whitespace-only content as no content. */
-function isEmptyMessage(content: string, embeds: readonly Embed[]): boolean {
-  return content.trim() === '' && embeds.length === 0;
+/** Discord treats whitespace-only content as no content; a file alone is a message. */
+function isEmptyMessage(content: string, embeds: readonly Embed[], files = 0): boolean {
+  return content.trim() === '' && embeds.length === 0 && files === 0;
 }
 
 function emptyMessageError(): RouteResponse {
@@ -845,7 +977,7 @@ function toApiMessage(message: StoredMessage, webhook: FakeWebhook | undefined):
     content: message.content,
     embeds: message.embeds,
     components: message.components,
-    attachments: [],
+    attachments: message.attachments.map(({ data: _data, ...attachment }) => ({ ...attachment, proxy_url: attachment.url })),
     mentions: message.mentionUsers.map((id) => ({ id, username: `user-${id}`, discriminator: '0', global_name: null, avatar: null })),
     mention_roles: message.mentionRoles,
     mention_everyone: message.mentionEveryone,
@@ -935,23 +1067,50 @@ function parseBody(raw: string): unknown {
 type BodyOutcome = { ok: true; value: Record<string, unknown> } | { ok: false; response: RouteResponse };
 
 function readJsonObject(context: RouteContext): BodyOutcome {
-  if (String(context.headers['content-type']).startsWith('multipart/')) {
-    // Discord accepts multipart (files + payload_json); this fake does not, and says so loudly.
-    return { ok: false, response: { status: 501, body: { message: 'fake-discord: multipart bodies are not supported', code: 0 } } };
-  }
   if (context.rawBody === '') return { ok: true, value: {} };
   if (isRecord(context.body)) return { ok: true, value: context.body };
   return { ok: false, response: discordError(400, DiscordErrorCode.invalidJson, 'The request body contains invalid JSON.') };
 }
 
-function readRequestBody(request: IncomingMessage): Promise<string> {
+function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
-    request.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('close', () => resolve(Buffer.concat(chunks)));
   });
+}
+
+type MultipartOutcome = { ok: true; payloadJson: string; files: UploadedFile[] } | { ok: false; response: RouteResponse };
+
+/**
+ * A multipart body as Discord reads it: the JSON in `payload_json`, files in `files[n]` parts.
+ * Parsed by the platform's own form-data reader (undici's), not by hand.
+ */
+async function readMultipart(body: Buffer, contentType: string): Promise<MultipartOutcome> {
+  let form: FormData;
+  try {
+    form = await new Request('http://fake-discord/', { method: 'POST', headers: { 'content-type': contentType }, body }).formData();
+  } catch {
+    return { ok: false, response: discordError(400, DiscordErrorCode.invalidFormBody, 'Invalid Form Body') };
+  }
+  const files: UploadedFile[] = [];
+  let size = 0;
+  for (const [field, value] of form.entries()) {
+    if (typeof value === 'string') continue;
+    const index = field.startsWith('files[') && field.endsWith(']') ? Number(field.slice('files['.length, -1)) : Number.NaN;
+    if (!Number.isInteger(index) || index < 0) continue;
+    const data = Buffer.from(await value.arrayBuffer());
+    size += data.length;
+    files.push({ field, index, filename: value.name, contentType: value.type || 'application/octet-stream', data });
+  }
+  if (size > DISCORD_LIMITS.uploadBytes) return { ok: false, response: { status: 413, body: { message: 'Request entity too large', code: DiscordErrorCode.requestTooLarge } } };
+  if (files.length > DISCORD_LIMITS.attachments) {
+    return { ok: false, response: invalidFormBody([{ path: ['attachments'], code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${DISCORD_LIMITS.attachments} or fewer in length.` }]) };
+  }
+  const payload = form.get('payload_json');
+  return { ok: true, payloadJson: typeof payload === 'string' ? payload : '', files };
 }
 
 function sendResponse(response: ServerResponse, answer: RouteResponse): void {
@@ -1129,9 +1288,9 @@ class FakeDiscordServer implements FakeDiscord {
     const webhook = this.webhooks.get(webhookId);
     if (!webhook) return { ok: false, response: unknownWebhook() };
     if (!isRecord(body)) return { ok: false, response: discordError(400, DiscordErrorCode.invalidJson, 'The request body contains invalid JSON.') };
-    const checked = checkNewMessage(body);
+    const checked = checkNewMessage(body, [], webhook.channelId);
     if (!checked.ok) return checked;
-    return { ok: true, message: structuredClone(this.storeNewMessage(webhook, checked.draft)) };
+    return { ok: true, message: structuredClone(this.storeNewMessage(webhook, checked.draft, checked.attachments)) };
   }
 
   // --- records -----------------------------------------------------------------------------
@@ -1228,7 +1387,11 @@ class FakeDiscordServer implements FakeDiscord {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const rawBody = await readRequestBody(request);
+    const bytes = await readRequestBody(request);
+    const contentType = String(request.headers['content-type'] ?? '');
+    const multipart = contentType.startsWith('multipart/form-data') ? await readMultipart(bytes, contentType) : undefined;
+    const rawBody = multipart?.ok ? multipart.payloadJson : bytes.toString('utf8');
+    const files = multipart?.ok ? multipart.files : [];
     const relativePath = apiRelativePath(url.pathname);
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
@@ -1236,6 +1399,7 @@ class FakeDiscordServer implements FakeDiscord {
       query: Object.fromEntries(url.searchParams),
       headers: request.headers,
       body: recordedBody(rawBody),
+      ...(multipart?.ok ? { files } : {}),
       status: undefined,
       at: this.now(),
       webhookId: webhookIdInPath(relativePath),
@@ -1262,6 +1426,7 @@ class FakeDiscordServer implements FakeDiscord {
     let answer: RouteResponse;
     if (fault?.kind === 'fail') answer = failResponse(fault);
     else if (fault?.kind === 'rateLimit') answer = forcedRateLimitResponse(fault, record.webhookId);
+    else if (multipart && !multipart.ok) answer = multipart.response;
     else {
       const context: RouteContext = {
         method: record.method,
@@ -1271,6 +1436,7 @@ class FakeDiscordServer implements FakeDiscord {
         headers: request.headers,
         body: parseBody(rawBody),
         rawBody,
+        files,
       };
       answer = await this.route(context, record);
     }
@@ -1427,7 +1593,7 @@ class FakeDiscordServer implements FakeDiscord {
   private execute(context: RouteContext, webhook: FakeWebhook, alwaysReturnMessage = false, nonce: string | number | null = null): RouteResponse {
     const body = readJsonObject(context);
     if (!body.ok) return body.response;
-    const checked = checkNewMessage(body.value);
+    const checked = checkNewMessage(body.value, context.files, webhook.channelId);
     if (!checked.ok) return checked.response;
 
     // Counted only for messages that would be created, after validation.
@@ -1435,7 +1601,7 @@ class FakeDiscordServer implements FakeDiscord {
     const channel = this.channelLimiter?.take(webhook.channelId, now);
     if (channel && !channel.allowed) return rateLimitedResponse(channel.resetAt - now, 'shared');
 
-    const message = this.storeNewMessage(webhook, checked.draft, nonce);
+    const message = this.storeNewMessage(webhook, checked.draft, checked.attachments, nonce);
     const wait = alwaysReturnMessage || /^(true|1)$/i.test(context.query.get('wait') ?? '');
     return wait ? { status: 200, body: toCreatedMessage(message, webhook) } : { status: 204 };
   }
@@ -1474,11 +1640,13 @@ class FakeDiscordServer implements FakeDiscord {
     if (!body.ok) return body.response;
     const form = new FormReader();
     const draft = readDraft(form, body.value, 'edit');
+    const resolved = resolveAttachments(form, draft.attachments, context.files, message.attachments, draft.embeds, message.channelId);
     if (form.issues.length > 0) return invalidFormBody(form.issues);
 
     const content = draft.content ?? message.content;
-    const embeds = draft.embeds ?? message.embeds;
-    if (isEmptyMessage(content, embeds)) return emptyMessageError();
+    const embeds = resolved.embeds ?? message.embeds;
+    const { attachments } = resolved;
+    if (isEmptyMessage(content, embeds, attachments.length)) return emptyMessageError();
     const allowedMentions = draft.allowedMentions ?? message.allowedMentions;
     const edited: StoredMessage = {
       ...message,
@@ -1486,10 +1654,11 @@ class FakeDiscordServer implements FakeDiscord {
       embeds,
       components: draft.components ? componentsFor(webhook, draft.components) : message.components,
       allowedMentions,
+      attachments,
       ...resolveMentions(content, allowedMentions),
       editedAt: this.now(),
       edits: message.edits + 1,
-      versions: [...message.versions, { at: this.now(), content, embeds: structuredClone(embeds) }],
+      versions: [...message.versions, { at: this.now(), content, embeds: structuredClone(embeds), attachments: attachments.map((file) => file.filename) }],
     };
     this.store.set(message.id, edited);
     return { status: 200, body: toApiMessage(edited, webhook) };
@@ -1500,7 +1669,7 @@ class FakeDiscordServer implements FakeDiscord {
     return { status: 204 };
   }
 
-  private storeNewMessage(webhook: FakeWebhook, draft: MessageDraft, nonce: string | number | null = null): StoredMessage {
+  private storeNewMessage(webhook: FakeWebhook, draft: MessageDraft, attachments: StoredAttachment[], nonce: string | number | null = null): StoredMessage {
     const content = draft.content ?? '';
     const allowedMentions = draft.allowedMentions ?? null;
     const message: StoredMessage = {
@@ -1513,12 +1682,13 @@ class FakeDiscordServer implements FakeDiscord {
       embeds: draft.embeds ?? [],
       components: componentsFor(webhook, draft.components ?? []),
       allowedMentions,
+      attachments,
       ...resolveMentions(content, allowedMentions),
       nonce,
       createdAt: this.now(),
       editedAt: null,
       edits: 0,
-      versions: [{ at: this.now(), content, embeds: structuredClone(draft.embeds ?? []) }],
+      versions: [{ at: this.now(), content, embeds: structuredClone(draft.embeds ?? []), attachments: attachments.map((file) => file.filename) }],
     };
     this.store.set(message.id, message);
     return message;
@@ -1540,15 +1710,16 @@ function unknownWebhook(): RouteResponse {
   return discordError(404, DiscordErrorCode.unknownWebhook, 'Unknown Webhook');
 }
 
-type DraftOutcome = { ok: true; draft: MessageDraft } | { ok: false; response: RouteResponse };
+type DraftOutcome = { ok: true; draft: MessageDraft; attachments: StoredAttachment[] } | { ok: false; response: RouteResponse };
 
 /** Form errors (50035) come before the empty-message check (50006), as on Discord. */
-function checkNewMessage(body: Record<string, unknown>): DraftOutcome {
+function checkNewMessage(body: Record<string, unknown>, uploads: readonly UploadedFile[] = [], channelId = '0'): DraftOutcome {
   const form = new FormReader();
   const draft = readDraft(form, body, 'execute');
+  const { attachments, embeds } = resolveAttachments(form, draft.attachments, uploads, [], draft.embeds, channelId);
   if (form.issues.length > 0) return { ok: false, response: invalidFormBody(form.issues) };
-  if (isEmptyMessage(draft.content ?? '', draft.embeds ?? [])) return { ok: false, response: emptyMessageError() };
-  return { ok: true, draft };
+  if (isEmptyMessage(draft.content ?? '', draft.embeds ?? [], attachments.length)) return { ok: false, response: emptyMessageError() };
+  return { ok: true, draft: compact({ ...draft, embeds }), attachments };
 }
 
 /** Starts a fake Discord on 127.0.0.1 with a random port. Always `close()` it. */

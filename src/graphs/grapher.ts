@@ -1,0 +1,140 @@
+import { PrometheusClient, PrometheusError } from '../prometheus/client.js';
+import type { Clock } from '../util/sleep.js';
+import { alertChartSpec, GraphUnavailableError, type AlertGraphRequest } from './alert-graph.js';
+import type * as ChartStack from './chart.js';
+import type { ChartSeries, ChartSpec } from './chart.js';
+import { chartQueryFor } from './promql.js';
+
+/**
+ * Pictures for messages and commands. The chart stack (ECharts, resvg, the font) is imported on
+ * the first picture, not at start, so an amcord that never draws does not carry it in memory.
+ */
+
+export interface GraphPicture {
+  fileName: string;
+  png: Uint8Array;
+  /** Alt text for the attachment: what the picture shows, for screen readers. */
+  description: string;
+}
+
+export interface GrapherOptions {
+  /** `prometheus.url`: where queries go unless the generator's origin is mapped. */
+  prometheusUrl: string;
+  /** Generator origin (`http://prometheus-0:9090`) to the Prometheus amcord can reach for it. */
+  prometheusByOrigin?: Readonly<Record<string, string>>;
+  /** One query; the picture is given up after it, and the message goes without. */
+  timeoutMs: number;
+  rangeMs: number;
+  maxSeries: number;
+  clock: Clock;
+  /** Tests replace the renderer to make it fail. */
+  render?: (spec: ChartSpec) => Promise<Uint8Array>;
+}
+
+export interface QueryGraphRequest {
+  query: string;
+  rangeMs: number;
+  title?: string;
+}
+
+export interface Grapher {
+  /** The picture of a notification's alerts. Rejects with GraphUnavailableError. */
+  forAlerts(request: AlertGraphRequest): Promise<GraphPicture>;
+  /**
+   * Any expression over the last `rangeMs`, for /graph; a syntax error rejects with
+   * PromqlSyntaxError, anything else with GraphUnavailableError. `cut` is how many series were
+   * left out beyond the maximum.
+   */
+  forQuery(request: QueryGraphRequest): Promise<GraphPicture & { series: number; cut: number }>;
+}
+
+type ChartModule = typeof ChartStack;
+let chartModule: Promise<ChartModule> | undefined;
+/** The chart stack, loaded once, on first use. */
+export function loadChartStack(): Promise<ChartModule> {
+  chartModule ??= import('./chart.js');
+  return chartModule;
+}
+
+const QUERY_COLORS = ['#3498db', '#f39c12', '#2ecc71', '#e74c3c', '#9b59b6', '#1abc9c', '#e67e22', '#95a5a6', '#f1c40f', '#34495e'];
+
+export function createGrapher(options: GrapherOptions): Grapher {
+  const clients = new Map<string, PrometheusClient>();
+  const clientFor = (url: string): PrometheusClient => {
+    let client = clients.get(url);
+    if (!client) {
+      client = new PrometheusClient({ baseUrl: url, timeoutMs: options.timeoutMs });
+      clients.set(url, client);
+    }
+    return client;
+  };
+  const byOrigin = new Map(Object.entries(options.prometheusByOrigin ?? {}).map(([origin, url]) => [originOf(origin), url]));
+  const prometheusFor = (origin: string | undefined): PrometheusClient => clientFor((origin && byOrigin.get(origin)) ?? options.prometheusUrl);
+  const render = async (spec: ChartSpec): Promise<Uint8Array> => {
+    try {
+      return await (options.render ?? (async (chart) => (await loadChartStack()).chartPng(chart)))(spec);
+    } catch (error) {
+      throw new GraphUnavailableError('render_error', 'no graph: it could not be drawn', { cause: error });
+    }
+  };
+
+  return {
+    async forAlerts(request) {
+      const spec = await alertChartSpec(request, { prometheusFor, rangeMs: options.rangeMs, maxSeries: options.maxSeries, now: options.clock.now() });
+      return { fileName: 'graph.png', png: await render(spec), description: describe(spec) };
+    },
+
+    async forQuery(request) {
+      const chart = chartQueryFor(request.query);
+      const now = options.clock.now();
+      const startMs = now - request.rangeMs;
+      const stepSeconds = Math.max(1, Math.ceil(request.rangeMs / 1000 / 240));
+      let result;
+      try {
+        result = await prometheusFor(undefined).queryRange(request.query, new Date(startMs), new Date(now), stepSeconds);
+      } catch (error) {
+        if (error instanceof PrometheusError && error.kind === 'timeout') throw new GraphUnavailableError('prometheus_timeout', 'Prometheus did not answer in time', { cause: error });
+        throw new GraphUnavailableError('prometheus_error', error instanceof PrometheusError && error.prometheusError ? `Prometheus: ${error.prometheusError}` : 'Prometheus could not be asked', { cause: error });
+      }
+      const drawable = result.result.filter((one) => one.values.some((point) => Number.isFinite(point.value)));
+      if (drawable.length === 0) throw new GraphUnavailableError('empty', 'the expression returned no data for this time');
+      const shown = drawable.slice(0, options.maxSeries);
+      const series: ChartSeries[] = shown.map((one, index) => ({
+        name: labelText(one.metric),
+        color: QUERY_COLORS[index % QUERY_COLORS.length] ?? '#3498db',
+        points: one.values.map((point) => [point.timestampMs, point.value] as const),
+      }));
+      const cut = drawable.length - shown.length;
+      const spec: ChartSpec = {
+        title: request.title ?? request.query,
+        subtitle: cut > 0 ? `first ${shown.length} of ${drawable.length} series` : undefined,
+        unit: chart.unit,
+        startMs,
+        endMs: now,
+        series,
+        threshold: undefined,
+      };
+      return { fileName: 'graph.png', png: await render(spec), description: describe(spec), series: drawable.length, cut };
+    },
+  };
+}
+
+function originOf(text: string): string {
+  try {
+    return new URL(text).origin;
+  } catch {
+    return text;
+  }
+}
+
+function labelText(metric: Readonly<Record<string, string>>): string {
+  const name = metric['__name__'] ?? '';
+  const labels = Object.entries(metric).filter(([key]) => key !== '__name__').map(([key, value]) => `${key}="${value}"`);
+  return labels.length === 0 ? name || 'value' : `${name}{${labels.join(', ')}}`;
+}
+
+function describe(spec: ChartSpec): string {
+  const threshold = spec.threshold ? `, threshold ${spec.threshold.comparison} ${spec.threshold.value}` : '';
+  const text = `Graph of ${spec.subtitle ?? spec.title}: ${spec.series.map((series) => series.name).join(', ')}${threshold}`;
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+}
