@@ -14,6 +14,7 @@ import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployme
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor, type IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
@@ -28,8 +29,12 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
 const KUBERNETES_DIR = join(REPO_ROOT, 'deploy', 'kubernetes');
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 
+/** The kustomizations of one amcord with its state on a volume (SQLite). */
+const SINGLE = ['base', 'overlays/kube-prometheus-stack'] as const;
+/** The kustomization of several replicas with their state in PostgreSQL. */
+const REPLICATED = 'overlays/ha';
 /** Every kustomization the repository ships; a new overlay must be added here to be tested. */
-const KUSTOMIZATIONS = ['base', 'overlays/kube-prometheus-stack'] as const;
+const KUSTOMIZATIONS = [...SINGLE, REPLICATED] as const;
 
 interface Validatable {
   validate(): void;
@@ -41,9 +46,9 @@ interface ModelClass {
 }
 
 /** The schema of each kind the manifests may contain. An object of any other kind is a failure. */
-const MODELS: readonly ModelClass[] = [Namespace, ConfigMap, Service, PersistentVolumeClaim, Deployment, ServiceMonitor, PrometheusRule, AlertmanagerConfig];
+const MODELS: readonly ModelClass[] = [Namespace, ConfigMap, Service, PersistentVolumeClaim, Deployment, PodDisruptionBudget, ServiceMonitor, PrometheusRule, AlertmanagerConfig];
 
-const NAMESPACED_KINDS = new Set(['ConfigMap', 'Service', 'PersistentVolumeClaim', 'Deployment', 'ServiceMonitor', 'PrometheusRule', 'AlertmanagerConfig']);
+const NAMESPACED_KINDS = new Set(['ConfigMap', 'Service', 'PersistentVolumeClaim', 'Deployment', 'PodDisruptionBudget', 'ServiceMonitor', 'PrometheusRule', 'AlertmanagerConfig']);
 
 function modelOf(manifest: Manifest): ModelClass | undefined {
   return MODELS.find((model) => model.apiVersion === manifest.apiVersion && model.kind === manifest.kind);
@@ -80,10 +85,17 @@ function documentedEndpoints(): Set<string> {
 /** The Kubernetes section of the README: what a user is told to run. */
 const kubernetesSection = README.slice(README.indexOf('## Kubernetes'), README.indexOf("## Dead man's switch"));
 
-/** Keys of the Secret as README's `kubectl create secret` command makes it. */
-function secretKeysInReadme(): string[] {
+/**
+ * Keys of the Secret as README's `kubectl create secret` command makes it; for the replicated
+ * overlay, with the key the README says to add for it.
+ */
+function secretKeysInReadme(directory: string = SINGLE[0]): string[] {
   const command = /kubectl -n amcord create secret generic amcord(?:[^\n\\]|\\\n)*/.exec(kubernetesSection)?.[0] ?? '';
-  return [...command.matchAll(/--from-(?:file|literal)=([a-z0-9-]+)=/g)].map((match) => match[1] ?? '');
+  const keys = [...command.matchAll(/--from-(?:file|literal)=([a-z0-9-]+)=/g)].map((match) => match[1] ?? '');
+  if (directory !== REPLICATED) return keys;
+  const added = /`ha` overlay[^\n]*?`--from-file=([a-z0-9-]+)=/.exec(kubernetesSection)?.[1];
+  expect(added, 'the README names the Secret key the ha overlay adds').toBeDefined();
+  return [...keys, added ?? ''];
 }
 
 /** The final stage's ENV of the Dockerfile: what the container's environment starts with. */
@@ -120,7 +132,12 @@ function serviceLinkVariables(services: readonly IService[]): Record<string, str
 
 /** Fake values for the Secret the user creates; never real secrets. */
 function fakeSecret(keys: readonly string[]): Record<string, string> {
-  return Object.fromEntries(keys.map((key) => [key, key.includes('webhook-url') ? 'https://discord.com/api/webhooks/123456789012345678/fake-webhook-token' : `fake-${key}`]));
+  const fake = (key: string): string => {
+    if (key.includes('webhook-url')) return 'https://discord.com/api/webhooks/123456789012345678/fake-webhook-token';
+    if (key === 'postgres-url') return 'postgres://amcord:fake-password@postgres.example:5432/amcord';
+    return `fake-${key}`;
+  };
+  return Object.fromEntries(keys.map((key) => [key, fake(key)]));
 }
 
 interface SecretFile {
@@ -240,17 +257,6 @@ describe.each(KUSTOMIZATIONS)('kustomize build deploy/kubernetes/%s', (directory
     }
   });
 
-  it('runs one replica on the PersistentVolumeClaim, replaced only after the old pod is gone', () => {
-    expect(deployment.spec?.replicas).toBe(1);
-    expect(deployment.spec?.strategy?.type).toBe('Recreate');
-    expect(deployment.spec?.selector.matchLabels).toEqual(podLabels);
-    const dataVolume = (pod?.volumes ?? []).find((volume) => volume.persistentVolumeClaim);
-    const claim = ofKind<Manifest & { spec: { accessModes: string[] } }>(manifests, 'PersistentVolumeClaim').find(
-      (candidate) => candidate.metadata.name === dataVolume?.persistentVolumeClaim?.claimName,
-    );
-    expect(claim, 'the claimed PersistentVolumeClaim is in the build').toBeDefined();
-    expect(claim?.spec.accessModes).toEqual(['ReadWriteOnce']);
-  });
 
   it('runs as the image user, non-root, with a read-only root filesystem, no capabilities and RuntimeDefault seccomp', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -303,7 +309,7 @@ describe.each(KUSTOMIZATIONS)('kustomize build deploy/kubernetes/%s', (directory
   });
 
   it("starts with the configuration it is given: amcord's loadConfig accepts it, and ports, probes and mounts agree", () => {
-    const readmeKeys = secretKeysInReadme();
+    const readmeKeys = secretKeysInReadme(directory);
     expect(readmeKeys.length, "the README's kubectl create secret command").toBeGreaterThan(0);
     const secret = fakeSecret(readmeKeys);
     const view = containerView(manifests, secret);
@@ -327,16 +333,23 @@ describe.each(KUSTOMIZATIONS)('kustomize build deploy/kubernetes/%s', (directory
     expect(endpoints).toContain('/healthz');
     expect(endpoints).toContain('/readyz');
 
-    // State on the PersistentVolumeClaim; the only other writable place is /tmp.
-    const dataVolume = (pod?.volumes ?? []).find((volume) => volume.persistentVolumeClaim)?.name ?? '';
-    expect(view.mountPathOf(dataVolume)).toBe(config.data_dir);
+    // State on the PersistentVolumeClaim, or (replicated) in PostgreSQL from the Secret's URL;
+    // the only other writable place is /tmp.
     const writable = (container.volumeMounts ?? []).filter((mount) => mount.readOnly !== true).map((mount) => mount.mountPath);
-    expect(writable.sort()).toEqual([config.data_dir, '/tmp'].sort());
+    if (directory === REPLICATED) {
+      expect(config.storage.postgres.url).toBe(secret['postgres-url']);
+      expect(writable).toEqual(['/tmp']);
+    } else {
+      expect(config.storage.postgres.url).toBeUndefined();
+      const dataVolume = (pod?.volumes ?? []).find((volume) => volume.persistentVolumeClaim)?.name ?? '';
+      expect(view.mountPathOf(dataVolume)).toBe(config.data_dir);
+      expect(writable.sort()).toEqual([config.data_dir, '/tmp'].sort());
+    }
   });
 
   it('refuses to start without the webhook URL or the token, as the pod would', () => {
-    for (const missing of ['discord-webhook-url', 'bearer-token']) {
-      const keys = secretKeysInReadme().filter((key) => key !== missing);
+    for (const missing of ['discord-webhook-url', 'bearer-token', ...(directory === REPLICATED ? ['postgres-url'] : [])]) {
+      const keys = secretKeysInReadme(directory).filter((key) => key !== missing);
       expect(() => containerView(manifests, fakeSecret(keys))).toThrow(/optional or created/);
     }
   });
@@ -346,12 +359,12 @@ describe.each(KUSTOMIZATIONS)('kustomize build deploy/kubernetes/%s', (directory
     // What the same pod would be given with service links: amcord refuses unknown AMCORD_* variables.
     const withLinks = structuredClone(deployment) as unknown as Manifest & IDeployment;
     if (withLinks.spec?.template.spec) withLinks.spec.template.spec.enableServiceLinks = true;
-    const view = containerView([...manifests.filter((manifest) => manifest.kind !== 'Deployment'), withLinks], fakeSecret(secretKeysInReadme()));
+    const view = containerView([...manifests.filter((manifest) => manifest.kind !== 'Deployment'), withLinks], fakeSecret(secretKeysInReadme(directory)));
     expect(() => loadAsContainer(view)).toThrow(/AMCORD_SERVICE_HOST|AMCORD_PORT/);
   });
 
   it('reads the optional bot token from the same Secret, as README tells', () => {
-    const view = containerView(manifests, fakeSecret(secretKeysInReadme()));
+    const view = containerView(manifests, fakeSecret(secretKeysInReadme(directory)));
     const botToken = [...view.secretFiles.entries()].find(([, file]) => file.key === 'bot-token');
     expect(botToken, 'the bot-token key is mounted').toBeDefined();
     expect(kubernetesSection).toContain('--from-file=bot-token=');
@@ -374,6 +387,46 @@ describe.each(KUSTOMIZATIONS)('kustomize build deploy/kubernetes/%s', (directory
   function servicePort() {
     return only(service.spec?.ports ?? [], 'Service port');
   }
+});
+
+describe.each(SINGLE)('kustomize build deploy/kubernetes/%s (one amcord)', (directory) => {
+  const manifests = kustomizeBuild(join(KUBERNETES_DIR, directory));
+  const deployment = only(ofKind<IDeployment>(manifests, 'Deployment'), 'Deployment');
+
+  it('runs one replica on the PersistentVolumeClaim, replaced only after the old pod is gone', () => {
+    expect(deployment.spec?.replicas).toBe(1);
+    expect(deployment.spec?.strategy?.type).toBe('Recreate');
+    expect(deployment.spec?.selector.matchLabels).toEqual(deployment.spec?.template.metadata?.labels);
+    const dataVolume = (deployment.spec?.template.spec?.volumes ?? []).find((volume) => volume.persistentVolumeClaim);
+    const claim = ofKind<Manifest & { spec: { accessModes: string[] } }>(manifests, 'PersistentVolumeClaim').find(
+      (candidate) => candidate.metadata.name === dataVolume?.persistentVolumeClaim?.claimName,
+    );
+    expect(claim, 'the claimed PersistentVolumeClaim is in the build').toBeDefined();
+    expect(claim?.spec.accessModes).toEqual(['ReadWriteOnce']);
+  });
+});
+
+describe(`kustomize build deploy/kubernetes/${REPLICATED} (replicas on PostgreSQL)`, () => {
+  const manifests = kustomizeBuild(join(KUBERNETES_DIR, REPLICATED));
+  const deployment = only(ofKind<IDeployment>(manifests, 'Deployment'), 'Deployment');
+  const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+
+  it('runs three replicas, replaced one at a time, with no volume: the state is in PostgreSQL', () => {
+    expect(deployment.spec?.replicas).toBe(3);
+    expect(deployment.spec?.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } });
+    expect(ofKind(manifests, 'PersistentVolumeClaim')).toEqual([]);
+    expect((deployment.spec?.template.spec?.volumes ?? []).filter((volume) => volume.persistentVolumeClaim)).toEqual([]);
+  });
+
+  it('spreads the replicas over nodes and lets a drain take only one at a time', () => {
+    const preferred = deployment.spec?.template.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    const term = only(preferred, 'preferred anti-affinity').podAffinityTerm;
+    expect(term.topologyKey).toBe('kubernetes.io/hostname');
+    expect(term.labelSelector?.matchLabels).toEqual(podLabels);
+    const budget = only(ofKind<IPodDisruptionBudget>(manifests, 'PodDisruptionBudget'), 'PodDisruptionBudget');
+    expect(budget.spec?.selector?.matchLabels).toEqual(podLabels);
+    expect(budget.spec?.maxUnavailable).toBe(1);
+  });
 });
 
 describe('kustomize build deploy/kubernetes/overlays/kube-prometheus-stack', () => {
