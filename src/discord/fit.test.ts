@@ -231,7 +231,8 @@ describe('fitMessage using the room of every embed', () => {
     // 30 lines of about 100 fit one message at brevity 2; at brevity 1 (200 each) they do not.
     const fitted = fitMessage({ embeds: [embed({ items: forms(30), continues: true })] });
     expect(fitted.accounting).toEqual([{ shown: 30, hidden: 0 }]);
-    expect([...requested].sort()).toEqual([0, 1, 2]);
+    // Whole lines, the shortest (which show all), then the least short that shows all.
+    expect([...requested].sort()).toEqual([0, 1, 2, 3]);
     expect(fitted.message.embeds?.[0]?.description?.split('\n')[0]).toBe(`0 ${'w'.repeat(100)}`);
     // Too many for any form: the shortest, and the rest counted.
     const crowded = fitMessage({ embeds: [embed({ items: forms(500), continues: true })] });

@@ -341,12 +341,20 @@ export function fitMessage(draft: MessageDraft): FittedMessage {
   const maxBrevity = Math.max(0, ...kept.map((embed) => (isLazy(embed.items) ? (embed.items.maxBrevity ?? 0) : 0)));
   // Each item shown takes at least its line break: past 6000 items no brevity shows them all, so the shortest is tried alone.
   const lineBreaks = kept.reduce((sum, embed) => sum + Math.max(0, itemCount(embed.items) - 1), 0);
-  let brevity = lineBreaks > DISCORD_LIMITS.embedsTotal ? maxBrevity : 0;
-  let embeds = layOut(kept, overflow, brevity);
-  while (brevity < maxBrevity && !embeds.every(showsEveryItem)) {
-    const briefer = layOut(kept, overflow, (brevity += 1));
+  let embeds = layOut(kept, overflow, lineBreaks > DISCORD_LIMITS.embedsTotal ? maxBrevity : 0);
+  if (!embeds.every(showsEveryItem) && lineBreaks <= DISCORD_LIMITS.embedsTotal && maxBrevity > 0) {
+    // The shortest lines first: when even they leave items out, no brevity between is worth making.
+    const shortest = layOut(kept, overflow, maxBrevity);
     // Shorter forms that show no more items (a template may make them no shorter) are not worth their loss.
-    if (itemsShown(briefer) > itemsShown(embeds)) embeds = briefer;
+    if (itemsShown(shortest) > itemsShown(embeds)) embeds = shortest;
+    if (shortest.every(showsEveryItem)) {
+      for (let brevity = 1; brevity < maxBrevity; brevity += 1) {
+        const briefer = layOut(kept, overflow, brevity);
+        if (!briefer.every(showsEveryItem)) continue;
+        embeds = briefer;
+        break;
+      }
+    }
   }
   const message: DiscordMessage = { embeds: embeds.flatMap(toEmbeds) };
   const content = shownText(draft.content ?? '');
