@@ -18,6 +18,8 @@ export interface IngestConfig {
   alertsPerRequest: number;
   /** Distinct payloads (one alert group each) cycled through by the load generator. */
   distinctGroups: number;
+  /** Full speed with larger webhooks, each size on a fresh amcord and against the bare server. */
+  sweep: { alertsPerRequest: number[]; seconds: number; warmupSeconds: number; distinctGroups: number };
 }
 
 export interface StormConfig {
@@ -39,6 +41,8 @@ export interface StormConfig {
   /** A side that shows nothing new for this many of its group_intervals is considered stuck. */
   stuckAfterIntervals: number;
   pollMs: number;
+  /** Further storms of these many alerts (same groups and timers), for how the figures grow; no footprint is taken of them. */
+  sweepAlerts: number[];
 }
 
 export interface FootprintConfig {
@@ -77,6 +81,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       connections: 10,
       alertsPerRequest: 10,
       distinctGroups: 100,
+      sweep: { alertsPerRequest: [100, 1_000], seconds: 10, warmupSeconds: 2, distinctGroups: 20 },
     },
     storm: {
       alerts: 1_000,
@@ -91,6 +96,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       timeoutSeconds: 170,
       stuckAfterIntervals: 3,
       pollMs: 100,
+      sweepAlerts: [200, 5_000],
     },
     footprint: { idleSettleMs: 25_000 },
     render: { sizes: [1_000, 3_000, 10_000], repeats: 9 },
@@ -105,6 +111,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       connections: 4,
       alertsPerRequest: 10,
       distinctGroups: 5,
+      sweep: { alertsPerRequest: [100, 1_000], seconds: 1, warmupSeconds: 0, distinctGroups: 2 },
     },
     storm: {
       alerts: 20,
@@ -119,6 +126,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       timeoutSeconds: 40,
       stuckAfterIntervals: 3,
       pollMs: 100,
+      sweepAlerts: [8, 60],
     },
     footprint: { idleSettleMs: 500 },
     render: { sizes: [100, 1_000], repeats: 3 },
