@@ -41,8 +41,10 @@ export interface StormConfig {
   /** A side that shows nothing new for this many of its group_intervals is considered stuck. */
   stuckAfterIntervals: number;
   pollMs: number;
-  /** Further storms of these many alerts (same groups and timers), for how the figures grow; no footprint is taken of them. */
-  sweepAlerts: number[];
+  /** amcord's discord.storm_digest_after. */
+  amcordStormDigestAfter: string;
+  /** Further storms (same timers), for how the figures grow; no footprint is taken of them. */
+  sweep: Array<{ alerts: number; groups: number }>;
 }
 
 export interface FootprintConfig {
@@ -96,7 +98,11 @@ const PRESETS: Record<Scale, BenchConfig> = {
       timeoutSeconds: 170,
       stuckAfterIntervals: 3,
       pollMs: 100,
-      sweepAlerts: [200, 5_000],
+      amcordStormDigestAfter: '10s',
+      sweep: [
+        { alerts: 200, groups: 40 },
+        { alerts: 5_000, groups: 40 },
+      ],
     },
     footprint: { idleSettleMs: 25_000 },
     render: { sizes: [1_000, 3_000, 10_000], repeats: 9 },
@@ -126,7 +132,12 @@ const PRESETS: Record<Scale, BenchConfig> = {
       timeoutSeconds: 40,
       stuckAfterIntervals: 3,
       pollMs: 100,
-      sweepAlerts: [8, 60],
+      // 12 groups take 4 s to post at 5 per 2 s, over this threshold: the tiny run sees a digest.
+      amcordStormDigestAfter: '1s',
+      sweep: [
+        { alerts: 8, groups: 4 },
+        { alerts: 60, groups: 12 },
+      ],
     },
     footprint: { idleSettleMs: 500 },
     render: { sizes: [100, 1_000], repeats: 3 },

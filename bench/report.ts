@@ -269,14 +269,15 @@ export function formatReport(report: BenchReport): string {
     `  CPU during the storm: amcord ${num(cpu.processes.amcord ?? NaN)}%, Alertmanager ${num(cpu.processes.alertmanager ?? NaN)}%, benchmark process ${num(cpu.processes.bench ?? NaN)}% of a core; other load ${num(cpu.othersPercent)}% of the machine`,
   );
   lines.push('');
-  lines.push(`Storm by size: ${storm.groups} groups, the same timers and limits; times from posting to Alertmanager, amcord side`);
+  lines.push('Storm by size: the same timers and limits; times from posting to Alertmanager, amcord side');
   lines.push(
     table([
-      ['alerts', 'received', 'all named', 'all visible', 'all shown or counted', 'floor', 'named / floor', 'visible / floor', 'messages', 'edits', '429s', 'shown', 'lost', 'peak RSS', 'ended'],
+      ['alerts', 'groups', 'received', 'all named', 'all visible', 'all shown or counted', 'floor', 'named / floor', 'visible / floor', 'messages', 'edits', '429s', 'shown', 'lost', 'peak RSS', 'ended'],
       ...[storm, ...report.stormSweep]
         .sort((a, b) => a.alerts - b.alerts)
         .map((each) => [
           num(each.alerts),
+          num(each.groups),
           ms(each.amcord.allReceivedMs),
           ms(each.amcord.allNamedMs),
           ms(each.amcord.allVisibleMs),

@@ -52,9 +52,9 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   print(`storm: ${config.storm.alerts} alerts in ${config.storm.groups} groups (at most ${config.storm.timeoutSeconds} s)…`);
   const storm = await runStorm(config.storm, config.footprint);
   const stormSweep: StormResult[] = [];
-  for (const alerts of config.storm.sweepAlerts) {
-    print(`storm: ${alerts} alerts in ${config.storm.groups} groups…`);
-    stormSweep.push(await runStorm({ ...config.storm, alerts }, { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs) }));
+  for (const { alerts, groups } of config.storm.sweep) {
+    print(`storm: ${alerts} alerts in ${groups} groups…`);
+    stormSweep.push(await runStorm({ ...config.storm, alerts, groups }, { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs) }));
   }
   print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
   const render = runRender(config.render);

@@ -242,6 +242,7 @@ export async function runStorm(config: StormConfig, options: { idleSettleMs: num
       AMCORD_GROUPING_GROUP_WAIT: config.amcordGroupWait,
       AMCORD_GROUPING_GROUP_INTERVAL: config.amcordGroupInterval,
       AMCORD_GROUPING_REPEAT_INTERVAL: '1h',
+      AMCORD_DISCORD_STORM_DIGEST_AFTER: config.amcordStormDigestAfter,
     });
     const afterStartMs = Math.min(1_000, options.idleSettleMs);
     await sleep(afterStartMs);

@@ -52,12 +52,21 @@ describe('the benchmark at BENCH_SCALE=tiny', () => {
 
       const { storm } = report;
       expect(isNumber(storm.amcord.allNamedMs)).toBe(true);
-      expect(report.stormSweep.map((each) => each.alerts)).toEqual([8, 60]);
+      expect(report.stormSweep.map((each) => [each.alerts, each.groups])).toEqual([
+        [8, 4],
+        [60, 12],
+      ]);
       for (const each of report.stormSweep) {
         expect(each.amcord.visibility.lost).toBe(0);
         expect(each.amcord.outboxPending).toBe(0);
         expect(isNumber(each.amcord.allNamedMs)).toBe(true);
       }
+      // 12 groups outlast the tiny run's digest threshold: one digest more than one message per group, and its edit
+      // to say the storm is over; the groups posted before the backlog grew are named in their own messages only.
+      const stormy = report.stormSweep[1];
+      expect(stormy?.amcord.messages).toBe(13);
+      expect(stormy?.amcord.edits).toBeGreaterThanOrEqual(1);
+      expect(stormy?.amcord.visibility.groupsWithSeveralMessages).toBeGreaterThan(0);
       expect(storm).toMatchObject({ alerts: 20, groups: 4 });
       expect(isNumber(storm.amcord.allReceivedMs)).toBe(true);
       expect(storm.amcord.visibility).toMatchObject({ total: 20, shown: 20, lost: 0 });
