@@ -18,6 +18,8 @@ export interface IngestConfig {
   alertsPerRequest: number;
   /** Distinct payloads (one alert group each) cycled through by the load generator. */
   distinctGroups: number;
+  /** Full speed with larger webhooks, each size on a fresh amcord and against the bare server. */
+  sweep: { alertsPerRequest: number[]; seconds: number; warmupSeconds: number; distinctGroups: number };
 }
 
 export interface StormConfig {
@@ -39,6 +41,10 @@ export interface StormConfig {
   /** A side that shows nothing new for this many of its group_intervals is considered stuck. */
   stuckAfterIntervals: number;
   pollMs: number;
+  /** amcord's discord.storm_digest_after. */
+  amcordStormDigestAfter: string;
+  /** Further storms (same timers), for how the figures grow; no footprint is taken of them. */
+  sweep: Array<{ alerts: number; groups: number }>;
 }
 
 export interface FootprintConfig {
@@ -77,6 +83,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       connections: 10,
       alertsPerRequest: 10,
       distinctGroups: 100,
+      sweep: { alertsPerRequest: [100, 1_000], seconds: 10, warmupSeconds: 2, distinctGroups: 20 },
     },
     storm: {
       alerts: 1_000,
@@ -91,6 +98,11 @@ const PRESETS: Record<Scale, BenchConfig> = {
       timeoutSeconds: 170,
       stuckAfterIntervals: 3,
       pollMs: 100,
+      amcordStormDigestAfter: '10s',
+      sweep: [
+        { alerts: 200, groups: 40 },
+        { alerts: 5_000, groups: 40 },
+      ],
     },
     footprint: { idleSettleMs: 25_000 },
     render: { sizes: [1_000, 3_000, 10_000], repeats: 9 },
@@ -105,6 +117,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
       connections: 4,
       alertsPerRequest: 10,
       distinctGroups: 5,
+      sweep: { alertsPerRequest: [100, 1_000], seconds: 1, warmupSeconds: 0, distinctGroups: 2 },
     },
     storm: {
       alerts: 20,
@@ -119,6 +132,12 @@ const PRESETS: Record<Scale, BenchConfig> = {
       timeoutSeconds: 40,
       stuckAfterIntervals: 3,
       pollMs: 100,
+      // 12 groups take 4 s to post at 5 per 2 s, over this threshold: the tiny run sees a digest.
+      amcordStormDigestAfter: '1s',
+      sweep: [
+        { alerts: 8, groups: 4 },
+        { alerts: 60, groups: 12 },
+      ],
     },
     footprint: { idleSettleMs: 500 },
     render: { sizes: [100, 1_000], repeats: 3 },

@@ -6,6 +6,7 @@
 import autocannon from 'autocannon';
 import { ingestBodies } from './alerts.js';
 import { meterCpu, startAmcordProcess, watchRss, type AmcordProcess } from './amcord-process.js';
+import { startCeilingServer, type LoadTarget } from './ceiling.js';
 import type { IngestConfig } from './config.js';
 import { startFakeDiscord } from '../test/support/fake-discord.js';
 
@@ -45,6 +46,16 @@ export interface IngestPhase {
   amcordRssMaxMb: number;
 }
 
+/** One size of webhook: amcord at full speed on a fresh process, and the bare server on the same bodies. */
+export interface IngestSweepPoint {
+  alertsPerRequest: number;
+  requestBytes: number;
+  amcord: IngestPhase;
+  ceiling: IngestPhase;
+  /** amcord's req/s in percent of the ceiling's. */
+  percentOfCeiling: number;
+}
+
 export interface IngestResult {
   alertsPerRequest: number;
   requestBytes: number;
@@ -56,6 +67,12 @@ export interface IngestResult {
   /** VmHWM of the amcord process at the end of the scenario. */
   amcordPeakRssMb: number;
   webhooksAccepted: number | undefined;
+  /** The bare node:http server at full speed on the same bodies and connections (ceiling.ts). */
+  ceiling: IngestPhase;
+  /** amcord's full-speed req/s in percent of the ceiling's. */
+  percentOfCeiling: number;
+  /** Full speed with larger webhooks, each size on a fresh amcord. */
+  sweep: IngestSweepPoint[];
 }
 
 /** Exact percentiles over all samples (nearest rank). */
@@ -68,7 +85,7 @@ export function summarise(samples: number[]): LatencySummary {
 }
 
 async function runPhase(
-  amcord: AmcordProcess,
+  amcord: LoadTarget,
   requests: autocannon.Request[],
   options: { name: IngestPhase['name']; seconds: number; connections: number; rate: number | null; alertsPerRequest: number },
 ): Promise<IngestPhase> {
@@ -110,41 +127,82 @@ async function runPhase(
   };
 }
 
+const requestsOf = (bodies: string[]): autocannon.Request[] =>
+  bodies.map((body) => ({
+    method: 'POST',
+    path: '/alerts',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body,
+  }));
+
+const averageBytes = (bodies: string[]): number => Math.round(bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0) / bodies.length);
+
+/** The bare server at full speed on these requests, after a warm-up of its own. */
+async function ceilingPhase(requests: autocannon.Request[], options: { seconds: number; warmupSeconds: number; connections: number; alertsPerRequest: number }): Promise<IngestPhase> {
+  const server = await startCeilingServer();
+  try {
+    const phase = { name: 'full-speed' as const, connections: options.connections, alertsPerRequest: options.alertsPerRequest, rate: null };
+    if (options.warmupSeconds > 0) await runPhase(server, requests, { ...phase, seconds: options.warmupSeconds });
+    return await runPhase(server, requests, { ...phase, seconds: options.seconds });
+  } finally {
+    await server.stop();
+  }
+}
+
+const AMCORD_ENV = (webhookUrl: string): Record<string, string> => ({ AMCORD_DISCORD_WEBHOOK_URL: webhookUrl, AMCORD_SERVER_AUTH_BEARER_TOKEN: TOKEN });
+
 export async function runIngest(config: IngestConfig, options: { idleSettleMs: number }): Promise<IngestResult> {
   const discord = await startFakeDiscord();
   const webhook = discord.createWebhook({ name: 'amcord ingest' });
   let amcord: AmcordProcess | undefined;
   try {
-    amcord = await startAmcordProcess({
-      AMCORD_DISCORD_WEBHOOK_URL: webhook.url,
-      AMCORD_SERVER_AUTH_BEARER_TOKEN: TOKEN,
-    });
+    const bodies = ingestBodies(config.distinctGroups, config.alertsPerRequest, new Date());
+    const requests = requestsOf(bodies);
+    const phase = { connections: config.connections, alertsPerRequest: config.alertsPerRequest };
+    const ceiling = await ceilingPhase(requests, { ...phase, seconds: config.fullSpeedSeconds, warmupSeconds: config.warmupSeconds });
+    amcord = await startAmcordProcess(AMCORD_ENV(webhook.url));
     await new Promise((resolve) => setTimeout(resolve, options.idleSettleMs));
     const idle = amcord.proc();
-    const bodies = ingestBodies(config.distinctGroups, config.alertsPerRequest, new Date());
-    const requests: autocannon.Request[] = bodies.map((body) => ({
-      method: 'POST',
-      path: '/alerts',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body,
-    }));
-    const phase = { connections: config.connections, alertsPerRequest: config.alertsPerRequest };
     if (config.warmupSeconds > 0) await runPhase(amcord, requests, { ...phase, name: 'full-speed', seconds: config.warmupSeconds, rate: null });
     const phases = [
       await runPhase(amcord, requests, { ...phase, name: 'full-speed', seconds: config.fullSpeedSeconds, rate: null }),
       await runPhase(amcord, requests, { ...phase, name: 'fixed-rate', seconds: config.fixedRateSeconds, rate: config.fixedRate }),
     ];
     const accepted = await amcord.metric('amcord_webhooks_received_total', { outcome: 'accepted' });
-    return {
+    const result = {
       alertsPerRequest: config.alertsPerRequest,
-      requestBytes: Math.round(bodies.reduce((sum, body) => sum + Buffer.byteLength(body), 0) / bodies.length),
+      requestBytes: averageBytes(bodies),
       distinctGroups: config.distinctGroups,
       amcordReadyMs: amcord.readyMs,
       amcordRssAfterStartMb: idle.rssMb,
       phases,
       amcordPeakRssMb: amcord.proc().peakRssMb,
       webhooksAccepted: accepted,
+      ceiling,
+      percentOfCeiling: ((phases[0]?.requestsPerSecond ?? NaN) / ceiling.requestsPerSecond) * 100,
     };
+    await amcord.stop();
+    amcord = undefined;
+    const sweep: IngestSweepPoint[] = [];
+    for (const size of config.sweep.alertsPerRequest) {
+      const sized = ingestBodies(config.sweep.distinctGroups, size, new Date());
+      const sizedRequests = requestsOf(sized);
+      const point = { connections: config.connections, alertsPerRequest: size, seconds: config.sweep.seconds };
+      const sizedCeiling = await ceilingPhase(sizedRequests, { ...point, warmupSeconds: config.sweep.warmupSeconds });
+      amcord = await startAmcordProcess(AMCORD_ENV(webhook.url));
+      if (config.sweep.warmupSeconds > 0) await runPhase(amcord, sizedRequests, { ...point, name: 'full-speed', seconds: config.sweep.warmupSeconds, rate: null });
+      const measured = await runPhase(amcord, sizedRequests, { ...point, name: 'full-speed', rate: null });
+      await amcord.stop();
+      amcord = undefined;
+      sweep.push({
+        alertsPerRequest: size,
+        requestBytes: averageBytes(sized),
+        amcord: measured,
+        ceiling: sizedCeiling,
+        percentOfCeiling: (measured.requestsPerSecond / sizedCeiling.requestsPerSecond) * 100,
+      });
+    }
+    return { ...result, sweep };
   } finally {
     await amcord?.stop();
     await discord.close();

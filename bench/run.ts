@@ -12,7 +12,7 @@ import { benchConfigFromEnv, type BenchConfig } from './config.js';
 import { runIngest } from './ingest.js';
 import { evaluateTargets, formatReport, type BenchReport, type Machine } from './report.js';
 import { runRender } from './render.js';
-import { runStorm } from './storm.js';
+import { runStorm, type StormResult } from './storm.js';
 
 export function machine(): Machine {
   let cpuModel = cpus()[0]?.model ?? 'unknown';
@@ -51,6 +51,11 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   const ingest = await runIngest(config.ingest, { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs) });
   print(`storm: ${config.storm.alerts} alerts in ${config.storm.groups} groups (at most ${config.storm.timeoutSeconds} s)…`);
   const storm = await runStorm(config.storm, config.footprint);
+  const stormSweep: StormResult[] = [];
+  for (const { alerts, groups } of config.storm.sweep) {
+    print(`storm: ${alerts} alerts in ${groups} groups…`);
+    stormSweep.push(await runStorm({ ...config.storm, alerts, groups }, { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs) }));
+  }
   print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
   const render = runRender(config.render);
   const wallSeconds = (performance.now() - started) / 1000;
@@ -66,6 +71,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     config,
     ingest,
     storm,
+    stormSweep,
     render,
     footprint: {
       readyMs: storm.footprint.readyMs,

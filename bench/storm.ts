@@ -20,6 +20,8 @@ const TOKEN = 'bench-bearer-token';
 export interface SideResult {
   /** From posting the alerts to Alertmanager to the first message in the channel; null if none came. */
   firstMessageMs: number | null;
+  /** Until every group's alert name was in some current message (its own, or a digest); null if never. */
+  allNamedMs: number | null;
   /** Until every alert was shown in some current message; null if that never happened. */
   allVisibleMs: number | null;
   /** Until every alert was shown or counted in an "…and N more" line; null if never. */
@@ -38,6 +40,7 @@ export interface SideResult {
   visibility: Visibility;
   /** The rate-limit floor for the messages this side needs, and measured time over it. */
   floor: StormFloor;
+  ratioNamed: number | null;
   ratioVisible: number | null;
   ratioAccounted: number | null;
   /** Why observation of this side ended. */
@@ -167,19 +170,25 @@ function renderedLayout(alerts: readonly TestAlert[], externalUrl: string): { me
 
 class SideTracker {
   firstMessageMs: number | null = null;
+  allNamedMs: number | null = null;
   allVisibleMs: number | null = null;
   allAccountedMs: number | null = null;
   lastProgressMs = 0;
   private lastSignature = '';
   view: Visibility;
 
-  constructor(private readonly tracker: VisibilityTracker, total: number) {
+  constructor(
+    private readonly tracker: VisibilityTracker,
+    total: number,
+    private readonly groups: number,
+  ) {
     this.view = { total, shown: 0, countedNotShown: 0, lost: total, groupsWithMessage: 0, groupsWithSeveralMessages: 0 };
   }
 
   update(messages: readonly StoredMessage[], elapsedMs: number): void {
     this.view = this.tracker.evaluate(messages);
     if (messages.length > 0) this.firstMessageMs ??= elapsedMs;
+    if (this.view.groupsWithMessage === this.groups) this.allNamedMs ??= elapsedMs;
     if (this.view.shown === this.view.total) this.allVisibleMs ??= elapsedMs;
     if (this.view.lost === 0) this.allAccountedMs ??= elapsedMs;
     const edits = messages.reduce((sum, message) => sum + message.edits, 0);
@@ -233,6 +242,7 @@ export async function runStorm(config: StormConfig, options: { idleSettleMs: num
       AMCORD_GROUPING_GROUP_WAIT: config.amcordGroupWait,
       AMCORD_GROUPING_GROUP_INTERVAL: config.amcordGroupInterval,
       AMCORD_GROUPING_REPEAT_INTERVAL: '1h',
+      AMCORD_DISCORD_STORM_DIGEST_AFTER: config.amcordStormDigestAfter,
     });
     const afterStartMs = Math.min(1_000, options.idleSettleMs);
     await sleep(afterStartMs);
@@ -257,8 +267,8 @@ export async function runStorm(config: StormConfig, options: { idleSettleMs: num
       0,
     );
 
-    const amcordTracker = new SideTracker(new VisibilityTracker(groups), config.alerts);
-    const nativeTracker = new SideTracker(new VisibilityTracker(groups), config.alerts);
+    const amcordTracker = new SideTracker(new VisibilityTracker(groups), config.alerts, groups.length);
+    const nativeTracker = new SideTracker(new VisibilityTracker(groups), config.alerts, groups.length);
     const stuckMs =
       Math.max(config.stuckAfterIntervals * durationMs(config.nativeGroupInterval), config.channelRateLimit.windowMs) +
       durationMs(config.nativeGroupInterval);
@@ -305,11 +315,13 @@ export async function runStorm(config: StormConfig, options: { idleSettleMs: num
     const ratio = (ms: number | null, floor: StormFloor): number | null => (ms === null ? null : ms / floor.floorMs);
     const side = (tracker: SideTracker, hook: FakeWebhook, floor: StormFloor, ended: SideResult['ended']): SideResult => ({
       firstMessageMs: tracker.firstMessageMs,
+      allNamedMs: tracker.allNamedMs,
       allVisibleMs: tracker.allVisibleMs,
       allAccountedMs: tracker.allAccountedMs,
       ...sideCounts(answers, hook.id, groups.length, tracker.view),
       visibility: tracker.view,
       floor,
+      ratioNamed: ratio(tracker.allNamedMs, floor),
       ratioVisible: ratio(tracker.allVisibleMs, floor),
       ratioAccounted: ratio(tracker.allAccountedMs, floor),
       ended,

@@ -14,7 +14,7 @@ export interface Visibility {
   countedNotShown: number;
   /** Neither shown nor counted anywhere. */
   lost: number;
-  /** Groups with at least one current message. */
+  /** Groups with at least one current message, i.e. named in one (a digest names many). */
   groupsWithMessage: number;
   /** Groups with more than one current message. */
   groupsWithSeveralMessages: number;

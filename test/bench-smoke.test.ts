@@ -35,7 +35,38 @@ describe('the benchmark at BENCH_SCALE=tiny', () => {
         }
       }
 
+      // The ceiling (a bare node:http server) on the same bodies, and larger webhooks, each beside it.
+      expect(report.ingest.ceiling.requests).toBeGreaterThan(0);
+      expect(report.ingest.ceiling.errors).toBe(0);
+      expect(isNumber(report.ingest.percentOfCeiling)).toBe(true);
+      expect(report.ingest.sweep.map((point) => point.alertsPerRequest)).toEqual([100, 1_000]);
+      for (const point of report.ingest.sweep) {
+        expect(point.requestBytes).toBeGreaterThan(report.ingest.requestBytes);
+        for (const phase of [point.amcord, point.ceiling]) {
+          expect(phase.requests).toBeGreaterThan(0);
+          expect(phase.errors).toBe(0);
+        }
+        expect(isNumber(point.amcord.amcordRssMaxMb)).toBe(true);
+        expect(isNumber(point.percentOfCeiling)).toBe(true);
+      }
+
       const { storm } = report;
+      expect(isNumber(storm.amcord.allNamedMs)).toBe(true);
+      expect(report.stormSweep.map((each) => [each.alerts, each.groups])).toEqual([
+        [8, 4],
+        [60, 12],
+      ]);
+      for (const each of report.stormSweep) {
+        expect(each.amcord.visibility.lost).toBe(0);
+        expect(each.amcord.outboxPending).toBe(0);
+        expect(isNumber(each.amcord.allNamedMs)).toBe(true);
+      }
+      // 12 groups outlast the tiny run's digest threshold: one digest more than one message per group, and its edit
+      // to say the storm is over; the groups posted before the backlog grew are named in their own messages only.
+      const stormy = report.stormSweep[1];
+      expect(stormy?.amcord.messages).toBe(13);
+      expect(stormy?.amcord.edits).toBeGreaterThanOrEqual(1);
+      expect(stormy?.amcord.visibility.groupsWithSeveralMessages).toBeGreaterThan(0);
       expect(storm).toMatchObject({ alerts: 20, groups: 4 });
       expect(isNumber(storm.amcord.allReceivedMs)).toBe(true);
       expect(storm.amcord.visibility).toMatchObject({ total: 20, shown: 20, lost: 0 });

@@ -4,6 +4,7 @@ import { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox, OutboxKind } from '../delivery/ports.js';
 import type { GraphStage } from '../delivery/graph-stage.js';
 import { createRenderStage, type MessageControls } from '../delivery/render-stage.js';
+import { StormDigestOutbox } from '../delivery/storm-digest-outbox.js';
 import type { Notification } from '../engine/notification.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -54,13 +55,15 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
     controls: options.controls,
     graphs: options.graphs,
   });
+  // Storm digests only decide which entry goes first; everything else is the outbox's own.
+  const digests = new StormDigestOutbox(outbox, { thresholdMs: config.discord.storm_digest_after, clock, logger: options.logger.child({ module: 'storm-digest' }) });
   const workers = new Map<string, OutboxWorker>();
   for (const destination of destinations.values()) {
     workers.set(
       destination.name,
       new OutboxWorker({
         destination,
-        outbox,
+        outbox: digests,
         render,
         clock,
         sleep: options.sleep,

@@ -58,6 +58,11 @@ const discord = z.strictObject({
   /** How long one delivery attempt keeps retrying (429s, 5xx) before the message waits in the outbox. */
   delivery_timeout: duration.default(60_000),
   /**
+   * When the new messages waiting for a destination would take longer than this to go out at
+   * Discord's rate limits, a storm digest naming every waiting group is posted first.
+   */
+  storm_digest_after: duration.default(10_000),
+  /**
    * Print what goes to the default destination instead of sending it. Only needed (and only
    * allowed) when there is no default Discord destination but named ones: it says that printing
    * the alerts no route takes is meant, not a forgotten webhook_url.

@@ -35,6 +35,8 @@ export interface Outbox {
   enqueue(destination: string, kind: OutboxKind, notification: Notification, now: number): Promise<void>;
   /** The oldest waiting entry of a destination: delivered in order, one at a time. */
   head(destination: string): Promise<OutboxEntry | undefined>;
+  /** Every waiting entry of a destination, oldest first (what a storm digest names). */
+  waiting(destination: string): Promise<OutboxEntry[]>;
   /**
    * Records that an attempt begins, before anything is sent: from now until it settles, nothing
    * merges into it, and `entry` is brought up to date with what is queued (a flush may have

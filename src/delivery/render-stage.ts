@@ -4,6 +4,7 @@ import type { Notification } from '../engine/notification.js';
 import { severityOf } from '../severity/severity.js';
 import { notificationPayload } from '../render/notification-payload.js';
 import { notificationReason, renderPayload } from '../render/render.js';
+import { isDigest, renderDigest } from '../render/storm-digest.js';
 import type { RenderSettings } from '../render/settings.js';
 import { mentionsFor } from '../routing/mentions.js';
 import type { MentionPolicy } from '../routing/routes.js';
@@ -33,6 +34,7 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
   return async (entry) => {
     const { notification, destination, kind } = entry;
     const look = options.settings.lookFor(destination, notification.route);
+    if (isDigest(notification)) return renderDigest(notification, look.username);
     const mentions = mentionsFor(options.mentions(notification.route), notification, kind, severityOf);
     const { message } = renderPayload(notificationPayload(notification), {
       ...look,

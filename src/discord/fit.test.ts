@@ -181,3 +181,110 @@ describe('fitMessage on long lists', () => {
     expect(made).toEqual([]);
   });
 });
+
+describe('fitMessage using the room of every embed', () => {
+  const lines = (count: number, length: number): string[] => Array.from({ length: count }, (_, index) => `${index}:`.padEnd(length, 'w'));
+
+  it('continues a list in an embed of its own, with the fields and footer moved to the last', () => {
+    const items = lines(60, 90);
+    const draft = embed({ items, continues: true, url: 'https://example.com/g', footer: 'foot', timestamp: '2026-11-25T13:53:45Z', fields: [{ name: 'Links', value: 'x' }] });
+    const { message, accounting } = fitMessage({ embeds: [draft] });
+    expect(accounting).toEqual([{ shown: 60, hidden: 0 }]);
+    expect(limitViolations(message)).toEqual([]);
+    const [first, second] = message.embeds ?? [];
+    expect(message.embeds).toHaveLength(2);
+    expect(first).toMatchObject({ title: 'Title', url: 'https://example.com/g', color: 1 });
+    expect(first?.fields).toBeUndefined();
+    expect(first?.footer).toBeUndefined();
+    const { description, ...rest } = second ?? {};
+    expect(rest).toEqual({ color: 1, fields: [{ name: 'Links', value: 'x' }], footer: { text: 'foot' }, timestamp: '2026-11-25T13:53:45Z' });
+    expect(`${first?.description}\n${description}`).toBe(items.join('\n'));
+    // The same list without continuing shows one description's worth.
+    expect(fitMessage({ embeds: [{ ...draft, continues: false }] }).accounting[0]?.shown).toBeLessThan(45);
+  });
+
+  it('continues no further than the 6000 characters of a message, counting the rest', () => {
+    const { message, accounting } = fitMessage({ embeds: [embed({ items: lines(200, 90), continues: true })] });
+    expect(limitViolations(message)).toEqual([]);
+    expect(message.embeds).toHaveLength(2);
+    expect(accounting[0]?.shown).toBeGreaterThan(60);
+    expect(accounting[0] && accounting[0].shown + accounting[0].hidden).toBe(200);
+    expect(message.embeds?.at(-1)?.description).toMatch(new RegExp(`\\*…and ${accounting[0]?.hidden} more\\*$`));
+  });
+
+  it('takes no embed beyond the tenth', () => {
+    const drafts = Array.from({ length: 9 }, () => embed({ items: lines(3, 10), continues: true }));
+    drafts.push(embed({ items: lines(100, 90), continues: true }));
+    const { message, accounting } = fitMessage({ embeds: drafts });
+    expect(message.embeds).toHaveLength(10);
+    expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(127);
+    expect(limitViolations(message)).toEqual([]);
+  });
+
+  it('shortens every line before it leaves any item out, no further than it must', () => {
+    const requested = new Set<number>();
+    const forms = (count: number) => ({
+      count,
+      maxBrevity: 3,
+      line: (index: number, brevity = 0) => (requested.add(brevity), `${index} ${'w'.repeat(400 >> brevity)}`),
+    });
+    // 30 lines of about 100 fit one message at brevity 2; at brevity 1 (200 each) they do not.
+    const fitted = fitMessage({ embeds: [embed({ items: forms(30), continues: true })] });
+    expect(fitted.accounting).toEqual([{ shown: 30, hidden: 0 }]);
+    // Whole lines, the shortest (which show all), then the least short that shows all.
+    expect([...requested].sort()).toEqual([0, 1, 2, 3]);
+    expect(fitted.message.embeds?.[0]?.description?.split('\n')[0]).toBe(`0 ${'w'.repeat(100)}`);
+    // Too many for any form: the shortest, and the rest counted.
+    const crowded = fitMessage({ embeds: [embed({ items: forms(500), continues: true })] });
+    expect(crowded.message.embeds?.[0]?.description?.split('\n')[0]).toBe(`0 ${'w'.repeat(50)}`);
+    expect(crowded.accounting[0] && crowded.accounting[0].shown + crowded.accounting[0].hidden).toBe(500);
+    expect(limitViolations(crowded.message)).toEqual([]);
+  });
+
+  it('keeps the whole lines when the shorter ones would show no more items', () => {
+    const items = { count: 100, maxBrevity: 2, line: (index: number, brevity = 0) => `${index} ${'w'.repeat(brevity === 0 ? 80 : 300)}` };
+    const { message } = fitMessage({ embeds: [embed({ items })] });
+    expect(message.embeds?.[0]?.description?.split('\n')[0]).toBe(`0 ${'w'.repeat(80)}`);
+  });
+
+  it('keeps every limit and accounts for every item, and shows no fewer than one description of whole lines did', () => {
+    const line = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ maxLength: 200 }), fc.string({ minLength: 590, maxLength: 700 }));
+    const list = fc.record({ lines: fc.array(line, { maxLength: 150 }), shortest: fc.nat({ max: 3 }) });
+    const field = fc.record({ name: fc.string({ minLength: 1, maxLength: 300 }), value: fc.string({ minLength: 1, maxLength: 1100 }) });
+    const draft = fc.record({
+      list,
+      intro: fc.string({ maxLength: 2000 }),
+      title: fc.string({ maxLength: 300 }),
+      footer: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
+      fields: fc.array(field, { maxLength: 4 }),
+      continues: fc.boolean(),
+      hiddenItems: fc.nat({ max: 3 }),
+    });
+    type Draft = typeof draft extends fc.Arbitrary<infer T> ? T : never;
+    // Each shorter form is the line cut to a third, a tenth, a thirtieth.
+    const form = (text: string, brevity: number): string => text.slice(0, Math.ceil(text.length / ([1, 3, 10, 30][brevity] ?? 1)));
+    const toDraft = (d: Draft, whole: boolean): EmbedDraft => ({
+      title: d.title,
+      color: 1,
+      intro: d.intro,
+      footer: d.footer,
+      fields: d.fields,
+      hiddenItems: d.hiddenItems,
+      continues: whole ? false : d.continues,
+      items: whole ? d.list.lines : { count: d.list.lines.length, maxBrevity: d.list.shortest, line: (index, brevity = 0) => form(d.list.lines[index] ?? '', brevity) },
+    });
+    fc.assert(
+      fc.property(fc.array(draft, { minLength: 1, maxLength: 12 }), (drafts) => {
+        const { message, accounting } = fitMessage({ embeds: drafts.map((d) => toDraft(d, false)) });
+        expect(limitViolations(message)).toEqual([]);
+        const total = drafts.reduce((sum, d) => sum + d.list.lines.length + d.hiddenItems, 0);
+        expect(accounting.reduce((sum, account) => sum + account.shown + account.hidden, 0)).toBe(total);
+        const [only] = drafts;
+        if (drafts.length === 1 && only && only.fields.length === 0 && !only.footer) {
+          expect(accounting[0]?.shown).toBeGreaterThanOrEqual(longestFittingRun(only.list.lines, truncate(only.intro, 1500), only.hiddenItems));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -35,7 +35,8 @@ function layout(message: DiscordMessage): string {
     const lines: string[] = [];
     if (embed.title) lines.push(`${embed.title}${color}`);
     if (embed.url) lines.push(`<${embed.url}>`);
-    if (embed.description) lines.push('', embed.description);
+    // An embed that continues a list has no title to set its text apart from.
+    if (embed.description) lines.push(...(lines.length > 0 ? [''] : []), embed.description);
     if (embed.fields?.length) {
       lines.push('');
       for (const field of embed.fields) lines.push(`${field.name}: ${field.value}`);

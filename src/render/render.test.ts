@@ -107,7 +107,33 @@ describe('the default message', () => {
     const rendered = [renderPayload(payload)];
     for (const { message } of rendered) expect(limitViolations(message)).toEqual([]);
     expect(accountedAlerts(payload)).toBe(60);
-    expect(rendered[0]?.message.embeds?.[0]?.description).toMatch(/…and \d+ more/);
+    // Their lines are short enough for the list to continue in a second embed, with none counted out.
+    expect(rendered[0]?.message.embeds?.map((embed) => embed.description ?? '').join('\n')).not.toMatch(/…and \d+ more/);
+    expect(rendered[0]?.accounting).toEqual([{ shown: 60, hidden: 0 }]);
+  });
+
+  it('shows at least 40 of 120 alerts with long annotations, every line shortened alike, and counts the rest', () => {
+    const sentence = 'the volume fills faster than the retention job frees it, so writes will fail within the hour. ';
+    const alerts = manyAlerts(120).map((alert, index) => ({
+      ...alert,
+      labels: { ...alert.labels, instance: `node-${index}.dc1.example.net:9100`, device: `/dev/mapper/vg0-data${index}` },
+      annotations: { summary: `Disk almost full on node-${index}: ${sentence.repeat(5)}`, description: sentence.repeat(12) },
+      generatorURL: `http://prometheus:9090/graph?g0.expr=node_filesystem_avail_bytes%7Binstance%3D%22node-${index}%22%7D`,
+    }));
+    const payload = makePayload(alerts, { groupLabels: { alertname: 'DiskSpaceLow' } });
+    for (const template of TEMPLATES) {
+      const { message, accounting } = renderPayload(payload, { template });
+      expect(limitViolations(message)).toEqual([]);
+      const [account] = accounting;
+      expect(account?.shown).toBeGreaterThanOrEqual(40);
+      expect(accountedAlerts(payload, { template })).toBe(120);
+      const text = message.embeds?.map((embed) => embed.description ?? '').join('\n') ?? '';
+      // Shown in order, each with its whole instance and a summary cut short.
+      for (let index = 0; index < (account?.shown ?? 0); index += 1) expect(text).toContain(`node-${index}.dc1.example.net:9100**`);
+      expect(text).toContain(`Disk almost full on node-0: the volume`);
+      expect(text).toContain('…');
+      expect(text).toContain(`…and ${120 - (account?.shown ?? 0)} more`);
+    }
   });
 
   it('counts the alerts Alertmanager cut with max_alerts', () => {

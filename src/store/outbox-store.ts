@@ -51,6 +51,7 @@ export class OutboxStore implements Outbox {
       ),
       replace: db.prepare('UPDATE outbox SET kind = ?, notification = ? WHERE id = ?'),
       head: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE destination = ? AND state = 'pending' ORDER BY id LIMIT 1"),
+      waiting: db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE destination = ? AND state = 'pending' ORDER BY id"),
       remove: db.prepare('DELETE FROM outbox WHERE id = ?'),
       begin: db.prepare('UPDATE outbox SET attempt_started_at = ? WHERE id = ?'),
       current: db.prepare<[number], Pick<OutboxRow, 'kind' | 'notification'>>('SELECT kind, notification FROM outbox WHERE id = ?'),
@@ -101,6 +102,10 @@ export class OutboxStore implements Outbox {
       const row = this.statements.head.get(destination);
       return row ? toEntry(row) : undefined;
     });
+  }
+
+  waiting(destination: string): Promise<OutboxEntry[]> {
+    return settle(() => this.statements.waiting.all(destination).map(toEntry));
   }
 
   sending(entry: OutboxEntry, now: number): Promise<void> {

@@ -235,6 +235,13 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
     await state.outbox.enqueue('default', 'edit', notification('i', 'all-resolved', [], T0 + 5), T0 + 5);
     await state.outbox.enqueue('other', 'post', notification('g', 'first'), T0);
 
+    // What a storm digest names: every waiting entry of the destination, oldest first, merges included.
+    expect((await state.outbox.waiting('default')).map((entry) => [entry.groupKey, entry.kind])).toEqual([
+      ['g', 'post'],
+      ['h', 'post'],
+      ['i', 'edit'],
+    ]);
+    expect((await state.outbox.waiting('other')).map((entry) => entry.groupKey)).toEqual(['g']);
     const entries = [];
     for (let entry = await state.outbox.head('default'); entry; entry = await state.outbox.head('default')) {
       entries.push(entry);
@@ -247,6 +254,7 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
       ['i', 'edit', 'all-resolved'],
     ]);
     expect((await state.outbox.head('other'))?.groupKey).toBe('g');
+    expect(await state.outbox.waiting('default')).toEqual([]);
   });
 
   it('keeps, in a merge, the resolutions only the older notification carried', async () => {

@@ -1,6 +1,7 @@
 import { itemCount, type DraftField, type EmbedDraft, type MessageDraft } from '../../discord/fit.js';
 import { DISCORD_LIMITS } from '../../discord/limits.js';
 import type { CompiledBody, CompiledEmbed, CompiledField, CompiledMessage } from './compile.js';
+import { briefAlert, MAX_BREVITY } from './brief.js';
 import { embedScope, itemScope, selectAlerts, type AlertView, type MessageScope } from './context.js';
 import { evaluate, renderText, type CompiledText, type RenderMode } from './liquid.js';
 import { parseColor, parseTimestamp, parseUrl, singleLine } from './values.js';
@@ -78,10 +79,12 @@ class MessageRenderer {
     }
     const { item } = spec;
     const line = (alert: AlertView): string => this.text(item, itemScope(base, alert));
-    // At load every line is rendered, so a mistake in any shows; otherwise the fitter asks only for those it shows.
+    // At load every line is rendered, so a mistake in any shows; otherwise the fitter asks only for those it shows,
+    // in shorter forms when whole lines would leave alerts out.
     let items: EmbedDraft['items'] = [];
-    if (item) items = this.mode === 'check' ? alerts.map(line) : { count: alerts.length, line: (at) => line(alerts[at] as AlertView) };
-    return { ...this.embed(spec.body, base, base.embed.color), items };
+    if (item && this.mode === 'check') items = alerts.map(line);
+    else if (item) items = { count: alerts.length, line: (at, brevity = 0) => line(briefAlert(alerts[at] as AlertView, brevity)), maxBrevity: MAX_BREVITY };
+    return { ...this.embed(spec.body, base, base.embed.color), items, continues: true };
   }
 }
 

@@ -72,6 +72,13 @@ export class PostgresOutboxStore implements Outbox {
     });
   }
 
+  waiting(destination: string): Promise<OutboxEntry[]> {
+    return this.db.read(async (sql) => {
+      const { rows } = await sql.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE destination = $1 AND state = 'pending' ORDER BY id`, [destination]);
+      return rows.map(toEntry);
+    });
+  }
+
   async sending(entry: OutboxEntry, now: number): Promise<void> {
     // Taken before the row is marked: an enqueue that looks from now on leaves it alone, and one
     // that already holds the row's lock commits first, so the row read back below includes it.
