@@ -25,7 +25,12 @@ export interface IngestOptions {
   watchdog: DeadMansSwitch | undefined;
   /** A flush handed a notification to delivery. */
   onHandedOff: (notification: Notification) => void;
+  /** How a batch of webhooks waits for others to join it; a millisecond on the real clock by default. */
+  gatherBatch?: () => Promise<void>;
 }
+
+/** Webhooks that arrive within a millisecond of each other share one commit (and one fsync). */
+const gatherForAMillisecond = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
 
 /** The start of the pipeline: routes and their dispatchers, started (stopped when the stack unwinds). */
 export async function startIngest(options: IngestOptions, cleanup: CleanupStack): Promise<Ingest> {
@@ -40,6 +45,7 @@ export async function startIngest(options: IngestOptions, cleanup: CleanupStack)
       receiver: route.destination,
       grouping: route.grouping,
       onHandedOff: options.onHandedOff,
+      gatherBatch: options.gatherBatch ?? gatherForAMillisecond,
     });
     dispatchers.set(route.name, dispatcher);
   }

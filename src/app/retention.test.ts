@@ -88,7 +88,16 @@ describe('retention over thirty days', () => {
       cleanup,
     );
     const ingest = await startIngest(
-      { routes, store: state.engine, clock, logger, watchdog: undefined, onHandedOff: (notification) => delivery.wake(notification.receiver) },
+      {
+        routes,
+        store: state.engine,
+        clock,
+        logger,
+        watchdog: undefined,
+        onHandedOff: (notification) => delivery.wake(notification.receiver),
+        // Time is faked here; a batch waits for one turn of the event loop instead.
+        gatherBatch: () => new Promise((resolve) => setImmediate(resolve)),
+      },
       cleanup,
     );
     const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger });

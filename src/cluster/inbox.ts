@@ -82,9 +82,9 @@ export class InboxDrain {
         if (this.wakeUp.signal.aborted) this.wakeUp = new AbortController();
         continue;
       }
-      for (const webhook of batch) {
-        if (!(await this.persist(() => this.options.apply(webhook.payload).then(() => true), 'apply a queued webhook'))) return;
-      }
+      // Applied together, in order: the engine commits webhooks that arrive together at once.
+      const applyAll = (): Promise<boolean> => Promise.all(batch.map((webhook) => this.options.apply(webhook.payload))).then(() => true);
+      if (!(await this.persist(applyAll, 'apply queued webhooks'))) return;
       const ids = batch.map((webhook) => webhook.id);
       if (!(await this.persist(() => inbox.remove(ids).then(() => true), 'remove applied webhooks'))) return;
     }

@@ -57,7 +57,10 @@ const running: Dispatcher[] = [];
 /** The engine's SQLite storage, recording what each flush hands on, and failing commits on request. */
 class RecordingRepository implements EngineRepository {
   readonly sent: Notification[] = [];
+  /** Every ingest commit, as handed to storage. */
+  readonly ingests: IngestChanges[] = [];
   failing = false;
+  failIngest = false;
   private readonly inner: EngineStore;
 
   constructor(db: Db) {
@@ -69,6 +72,8 @@ class RecordingRepository implements EngineRepository {
   }
 
   saveIngest(changes: IngestChanges): Promise<void> {
+    this.ingests.push(changes);
+    if (this.failIngest) return Promise.reject(new Error('disk full'));
     return this.inner.saveIngest(changes);
   }
 
@@ -468,6 +473,51 @@ describe('consequences', () => {
       { at: GROUP_WAIT, firing: ['a'], resolved: [], reason: 'first' },
       { at: GROUP_WAIT + GROUP_INTERVAL, firing: ['a'], resolved: [], reason: 'first' },
     ]);
+  });
+});
+
+describe('group commit', () => {
+  it('commits webhooks that arrive while a batch waits for its turn in one transaction, each alert once', async () => {
+    const { dispatcher, store, transcript } = await harness();
+    const repository = store as RecordingRepository;
+    const webhooks = [
+      dispatcher.ingest([disk('a')], 'http://am-1'),
+      dispatcher.ingest([disk('b'), disk('a')], 'http://am-2'),
+      dispatcher.ingest([{ ...disk('c'), labels: { alertname: 'CpuBusy', instance: 'c' } }], ''),
+    ];
+    await Promise.all(webhooks);
+    expect(repository.ingests).toHaveLength(1);
+    const [batch] = repository.ingests;
+    expect(batch?.groups.map((group) => group.groupKey).sort()).toEqual([`${ROUTE}:{alertname="CpuBusy"}`, diskKey].sort());
+    expect(batch?.alerts.map(({ alert }) => alert.labels['instance']).sort()).toEqual(['a', 'b', 'c']);
+    // The webhooks apply in the order they came: the last external URL given wins.
+    expect(dispatcher.snapshot().find((group) => group.groupKey === diskKey)?.externalUrl).toBe('http://am-2');
+    await advanceTo(GROUP_WAIT);
+    expect(transcript().map(({ firing }) => firing)).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('starts a new batch once a batch is committing, so no webhook waits for more than one commit before its own', async () => {
+    const { dispatcher, store } = await harness();
+    const repository = store as RecordingRepository;
+    const first = dispatcher.ingest([disk('a')], '');
+    await Promise.resolve();
+    await Promise.resolve();
+    // The first batch's commit has begun: this one goes into the next.
+    const second = dispatcher.ingest([disk('b')], '');
+    await Promise.all([first, second]);
+    expect(repository.ingests.map((changes) => changes.alerts.map(({ alert }) => alert.labels['instance']))).toEqual([['a'], ['b']]);
+  });
+
+  it('rejects every webhook of a batch whose commit failed, and changes nothing', async () => {
+    const { dispatcher, store } = await harness();
+    const repository = store as RecordingRepository;
+    repository.failIngest = true;
+    const outcomes = await Promise.allSettled([dispatcher.ingest([disk('a')], ''), dispatcher.ingest([disk('b')], '')]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(dispatcher.snapshot()).toEqual([]);
+    repository.failIngest = false;
+    await dispatcher.ingest([disk('c')], '');
+    expect(dispatcher.snapshot()[0]?.alerts.size).toBe(1);
   });
 });
 

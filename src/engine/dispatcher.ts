@@ -26,6 +26,18 @@ export interface DispatcherOptions {
   grouping: GroupingOptions;
   /** Told once a flush's notification is committed to delivery's outbox, so delivery can look at once. */
   onHandedOff?: (notification: Notification) => void;
+  /**
+   * Waited for before a batch of webhooks is committed, so that webhooks arriving together
+   * share one commit (group commit). The default waits for nothing: a batch is then whatever
+   * arrived while earlier operations ran.
+   */
+  gatherBatch?: () => Promise<void>;
+}
+
+/** Webhooks of one commit: each is answered when the commit is done. */
+interface IngestBatch {
+  parts: Array<{ alerts: readonly IncomingAlert[]; externalUrl: string }>;
+  committed: Promise<void>;
 }
 
 /** How often empty groups are removed and old log entries dropped; Alertmanager's fixed 30 s. */
@@ -48,6 +60,8 @@ export class Dispatcher {
   private maintenance: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The batch still taking webhooks, until its commit begins. */
+  private openBatch: IngestBatch | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     this.log = options.logger.child({ module: 'dispatcher' });
@@ -79,14 +93,35 @@ export class Dispatcher {
     return [...this.groups.values()];
   }
 
-  /** Accepts alerts durably: when this resolves they are committed; when it rejects nothing changed. */
+  /**
+   * Accepts alerts durably: when this resolves they are committed; when it rejects nothing
+   * changed. Webhooks that arrive while one batch waits for its turn join it and share its
+   * commit, so many webhooks cost one transaction (and one fsync) instead of one each.
+   */
   ingest(alerts: readonly IncomingAlert[], externalUrl: string): Promise<void> {
-    return this.serially(async () => {
-      const { store, clock, grouping, route } = this.options;
-      const now = clock.now();
-      // Worked on copies, applied once committed. Each group's row is written once per webhook.
-      const touched = new Map<string, StoredGroup>();
-      const changedAlerts: IngestChanges['alerts'] = [];
+    let batch = this.openBatch;
+    if (!batch) {
+      const opened: IngestBatch = { parts: [], committed: Promise.resolve() };
+      opened.committed = this.serially(async () => {
+        await this.options.gatherBatch?.();
+        if (this.openBatch === opened) this.openBatch = undefined;
+        await this.ingestBatch(opened.parts);
+      });
+      this.openBatch = opened;
+      batch = opened;
+    }
+    batch.parts.push({ alerts, externalUrl });
+    return batch.committed;
+  }
+
+  /** One commit for every webhook of a batch, applied to the groups once it is done. */
+  private async ingestBatch(parts: IngestBatch['parts']): Promise<void> {
+    const { store, clock, grouping, route } = this.options;
+    const now = clock.now();
+    // Worked on copies, applied once committed. Each group's row is written once per batch.
+    const touched = new Map<string, StoredGroup>();
+    const changedAlerts = new Map<string, IngestChanges['alerts'][number]>();
+    for (const { alerts, externalUrl } of parts) {
       for (const incoming of alerts) {
         const alert = acceptAlert(incoming, now, grouping.resolveTimeoutMs);
         const groupLabels = groupLabelsOf(alert.labels, grouping.groupBy);
@@ -105,12 +140,13 @@ export class Dispatcher {
         group.alerts.set(alert.fingerprint, merged);
         // An alert that started long enough ago need not wait: flush now (Alertmanager's rule).
         if (!group.hasFlushed && merged.startsAt + grouping.groupWaitMs < now) group.nextFlushAt = Math.min(group.nextFlushAt, now);
-        changedAlerts.push({ groupKey, alert: merged });
+        // The same alert from several webhooks of the batch is written once, as last merged.
+        changedAlerts.set(`${groupKey}\u0000${alert.fingerprint}`, { groupKey, alert: merged });
       }
-      await store.saveIngest({ groups: [...touched.values()].map(stateOf), alerts: changedAlerts });
-      for (const group of touched.values()) this.groups.set(group.groupKey, group);
-      this.schedule();
-    });
+    }
+    await store.saveIngest({ groups: [...touched.values()].map(stateOf), alerts: [...changedAlerts.values()] });
+    for (const group of touched.values()) this.groups.set(group.groupKey, group);
+    this.schedule();
   }
 
   /** Flushes every group whose timer is due. Exposed so tests can drive time explicitly. */
