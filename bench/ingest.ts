@@ -151,7 +151,8 @@ async function ceilingPhase(requests: autocannon.Request[], options: { seconds: 
 
 const AMCORD_ENV = (webhookUrl: string): Record<string, string> => ({ AMCORD_DISCORD_WEBHOOK_URL: webhookUrl, AMCORD_SERVER_AUTH_BEARER_TOKEN: TOKEN });
 
-export async function runIngest(config: IngestConfig, options: { idleSettleMs: number }): Promise<IngestResult> {
+/** `env`: more settings for amcord, such as where its state is kept (PostgreSQL). */
+export async function runIngest(config: IngestConfig, options: { idleSettleMs: number; env?: Record<string, string> }): Promise<IngestResult> {
   const discord = await startFakeDiscord();
   const webhook = discord.createWebhook({ name: 'amcord ingest' });
   let amcord: AmcordProcess | undefined;
@@ -160,7 +161,7 @@ export async function runIngest(config: IngestConfig, options: { idleSettleMs: n
     const requests = requestsOf(bodies);
     const phase = { connections: config.connections, alertsPerRequest: config.alertsPerRequest };
     const ceiling = await ceilingPhase(requests, { ...phase, seconds: config.fullSpeedSeconds, warmupSeconds: config.warmupSeconds });
-    amcord = await startAmcordProcess(AMCORD_ENV(webhook.url));
+    amcord = await startAmcordProcess({ ...AMCORD_ENV(webhook.url), ...options.env });
     await new Promise((resolve) => setTimeout(resolve, options.idleSettleMs));
     const idle = amcord.proc();
     if (config.warmupSeconds > 0) await runPhase(amcord, requests, { ...phase, name: 'full-speed', seconds: config.warmupSeconds, rate: null });
@@ -189,7 +190,7 @@ export async function runIngest(config: IngestConfig, options: { idleSettleMs: n
       const sizedRequests = requestsOf(sized);
       const point = { connections: config.connections, alertsPerRequest: size, seconds: config.sweep.seconds };
       const sizedCeiling = await ceilingPhase(sizedRequests, { ...point, warmupSeconds: config.sweep.warmupSeconds });
-      amcord = await startAmcordProcess(AMCORD_ENV(webhook.url));
+      amcord = await startAmcordProcess({ ...AMCORD_ENV(webhook.url), ...options.env });
       if (config.sweep.warmupSeconds > 0) await runPhase(amcord, sizedRequests, { ...point, name: 'full-speed', seconds: config.sweep.warmupSeconds, rate: null });
       const measured = await runPhase(amcord, sizedRequests, { ...point, name: 'full-speed', rate: null });
       await amcord.stop();

@@ -1,6 +1,7 @@
 /** The benchmark's verdicts against its targets, and the table printed at the end of a run. */
 import type { BenchConfig } from './config.js';
 import type { IngestResult } from './ingest.js';
+import type { PostgresBench } from './postgres.js';
 import type { RenderResult } from './render.js';
 import type { StormResult } from './storm.js';
 
@@ -37,6 +38,8 @@ export interface BenchReport {
   storm: StormResult;
   /** The same storm at other sizes (config.storm.sweepAlerts). */
   stormSweep: StormResult[];
+  /** Ingest and the storm again with the state in PostgreSQL. */
+  postgres: PostgresBench;
   render: RenderResult;
   footprint: {
     readyMs: number;
@@ -296,6 +299,8 @@ export function formatReport(report: BenchReport): string {
     ]),
   );
   lines.push('');
+  lines.push(...postgresLines(report));
+  lines.push('');
   lines.push(`Render: one group through renderPayload in this process, ${report.render.repeats} runs each`);
   lines.push(
     table([
@@ -327,4 +332,26 @@ export function formatReport(report: BenchReport): string {
     ], 4),
   );
   return lines.join('\n');
+}
+
+/** PostgreSQL beside SQLite, from the same run: ingest and the storm, and their ratios. */
+function postgresLines(report: BenchReport): string[] {
+  const { postgres, ingest, storm } = report;
+  const phase = (result: IngestResult, name: 'full-speed' | 'fixed-rate') => result.phases.find((each) => each.name === name);
+  const sqliteFull = phase(ingest, 'full-speed');
+  const postgresFull = phase(postgres.ingest, 'full-speed');
+  const row = (label: string, sqlite: string, onPostgres: string): string[] => [label, sqlite, onPostgres];
+  const ratio = (value: number | null): string => (value === null ? '—' : `${value.toFixed(2)}×`);
+  return [
+    `State in PostgreSQL ${postgres.server} (a throwaway cluster on this machine, one replica) beside SQLite, same scenarios`,
+    table([
+      ['', 'SQLite', 'PostgreSQL'],
+      row('ingest at full speed', `${num(sqliteFull?.requestsPerSecond ?? NaN)} req/s`, `${num(postgresFull?.requestsPerSecond ?? NaN)} req/s = ${num(((postgresFull?.requestsPerSecond ?? NaN) / (sqliteFull?.requestsPerSecond ?? NaN)) * 100)}% of SQLite`),
+      row('p99 at the fixed rate', `${num(phase(ingest, 'fixed-rate')?.latencyMs.p99 ?? NaN, 1)} ms`, `${num(phase(postgres.ingest, 'fixed-rate')?.latencyMs.p99 ?? NaN, 1)} ms`),
+      row('storm: every group named', ms(storm.amcord.allNamedMs), ms(postgres.storm.amcord.allNamedMs)),
+      row('storm: every alert visible / floor', ratio(storm.amcord.ratioVisible), ratio(postgres.storm.amcord.ratioVisible)),
+      row('storm: messages, edits', `${num(storm.amcord.messages)}, ${num(storm.amcord.edits)}`, `${num(postgres.storm.amcord.messages)}, ${num(postgres.storm.amcord.edits)}`),
+      row('storm: lost', num(storm.amcord.visibility.lost), num(postgres.storm.amcord.visibility.lost)),
+    ]),
+  ];
 }

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from './amcord-process.js';
 import { benchConfigFromEnv, type BenchConfig } from './config.js';
 import { runIngest } from './ingest.js';
+import { runOnPostgres } from './postgres.js';
 import { evaluateTargets, formatReport, type BenchReport, type Machine } from './report.js';
 import { runRender } from './render.js';
 import { runStorm, type StormResult } from './storm.js';
@@ -56,6 +57,8 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     print(`storm: ${alerts} alerts in ${groups} groups…`);
     stormSweep.push(await runStorm({ ...config.storm, alerts, groups }, { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs) }));
   }
+  print('postgresql: ingest and the storm with the state in PostgreSQL…');
+  const postgres = await runOnPostgres(config);
   print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
   const render = runRender(config.render);
   const wallSeconds = (performance.now() - started) / 1000;
@@ -72,6 +75,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     ingest,
     storm,
     stormSweep,
+    postgres,
     render,
     footprint: {
       readyMs: storm.footprint.readyMs,

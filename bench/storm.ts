@@ -221,7 +221,8 @@ function sideCounts(answers: readonly Answer[], webhookId: string, groups: numbe
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function runStorm(config: StormConfig, options: { idleSettleMs: number }): Promise<StormResult> {
+/** `env`: more settings for amcord, such as where its state is kept (PostgreSQL). */
+export async function runStorm(config: StormConfig, options: { idleSettleMs: number; env?: Record<string, string> }): Promise<StormResult> {
   const amcordGroupWaitMs = durationMs(config.amcordGroupWait);
   const nativeGroupWaitMs = durationMs(config.nativeGroupWait);
   const { alerts, groups } = stormAlerts(config.alerts, config.groups);
@@ -243,6 +244,7 @@ export async function runStorm(config: StormConfig, options: { idleSettleMs: num
       AMCORD_GROUPING_GROUP_INTERVAL: config.amcordGroupInterval,
       AMCORD_GROUPING_REPEAT_INTERVAL: '1h',
       AMCORD_DISCORD_STORM_DIGEST_AFTER: config.amcordStormDigestAfter,
+      ...options.env,
     });
     const afterStartMs = Math.min(1_000, options.idleSettleMs);
     await sleep(afterStartMs);

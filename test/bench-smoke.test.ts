@@ -82,6 +82,18 @@ describe('the benchmark at BENCH_SCALE=tiny', () => {
         }
       }
 
+      // The same ingest and storm with the state in PostgreSQL, beside SQLite's.
+      const { postgres } = report;
+      expect(postgres.server).toMatch(/^\d+/);
+      expect(postgres.ingest.phases.map((phase) => phase.name)).toEqual(['full-speed', 'fixed-rate']);
+      for (const phase of postgres.ingest.phases) {
+        expect(phase.requests).toBeGreaterThan(0);
+        expect(phase.errors).toBe(0);
+      }
+      expect(postgres.ingest.webhooksAccepted).toBeGreaterThan(0);
+      expect(postgres.storm.amcord.visibility).toMatchObject({ total: 20, shown: 20, lost: 0 });
+      expect(output.join('\n')).toContain('State in PostgreSQL');
+
       expect(report.footprint.readyMs).toBeGreaterThan(0);
       expect(report.footprint.idleRssMb).toBeGreaterThan(0);
       expect(report.footprint.peakRssMb).toBeGreaterThanOrEqual(report.footprint.idleRssMb);
