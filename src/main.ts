@@ -5,7 +5,7 @@ import { grapherFor, graphStageFor } from './app/graphs.js';
 import { listen } from './app/http.js';
 import { startLeaderParts, type LeaderDeps, type LeaderParts } from './app/leader.js';
 import { startLeadership } from './app/leadership.js';
-import { openState } from './app/state.js';
+import { openState } from './app/open-state.js';
 import type { LoadedConfig } from './config/load.js';
 import { defaultDiscordTarget } from './config/schema.js';
 import { DEFAULT_DESTINATION, printedOnlyWarning } from './delivery/destinations.js';

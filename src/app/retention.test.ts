@@ -18,7 +18,7 @@ import { sleep } from '../util/sleep.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { startDelivery } from './delivery.js';
 import { startIngest } from './ingest.js';
-import { openState } from './state.js';
+import { openState } from './open-state.js';
 
 const HOUR = 60 * 60 * 1000;
 const T0 = Date.UTC(2026, 10, 1);

@@ -1,24 +1,9 @@
 import type { WebhookInbox } from '../cluster/inbox.js';
 import type { LeaseRepository, Term } from '../cluster/lease.js';
-import type { Config } from '../config/schema.js';
 import type { SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Outbox } from '../delivery/ports.js';
 import type { EngineRepository } from '../engine/ports.js';
-import { openDatabase } from '../store/database.js';
-import { EngineStore } from '../store/engine-store.js';
-import { KvStore } from '../store/kv-store.js';
-import { OutboxStore } from '../store/outbox-store.js';
-import { PostgresDatabase } from '../store/postgres/database.js';
-import { PostgresEngineStore } from '../store/postgres/engine-store.js';
-import { PostgresInboxStore } from '../store/postgres/inbox-store.js';
-import { PostgresKvStore } from '../store/postgres/kv-store.js';
-import { PostgresLeaseStore } from '../store/postgres/lease-store.js';
-import { PostgresOutboxStore } from '../store/postgres/outbox-store.js';
-import { PostgresSilenceTargetStore } from '../store/postgres/silence-target-store.js';
-import { SilenceTargetStore } from '../store/silence-target-store.js';
-import { StorageHealth } from '../store/storage-health.js';
 import type { StateStore } from '../watchdog/dead-mans-switch.js';
-import type { CleanupStack } from './cleanup-stack.js';
 
 /** amcord's durable state, as the layers that use it declared it. */
 export interface State {
@@ -49,53 +34,4 @@ export interface Replication {
 export interface StateOptions {
   /** Told of every write storage could not take. */
   onStorageError?: () => void;
-}
-
-/**
- * Opens the state: in PostgreSQL when `storage.postgres.url` is set (migrated at open; the pool
- * is closed when the cleanup stack unwinds), otherwise SQLite under `data_dir`, taking the
- * directory's lock (one amcord per data directory), released when the stack unwinds.
- */
-export async function openState(config: Config, cleanup: CleanupStack, options: StateOptions = {}): Promise<State> {
-  const { url, lease_duration } = config.storage.postgres;
-  return url === undefined ? openSqliteState(config.data_dir, cleanup, options) : openPostgresState(url, lease_duration, cleanup, options);
-}
-
-function openSqliteState(dataDir: string, cleanup: CleanupStack, options: StateOptions): State {
-  const db = openDatabase(dataDir);
-  cleanup.defer('database', () => {
-    db.close();
-  });
-  const health = new StorageHealth(options.onStorageError);
-  const outbox = new OutboxStore(db, health);
-  return {
-    engine: new EngineStore(db, outbox, health),
-    outbox,
-    silenceTargets: new SilenceTargetStore(db, health),
-    watchdog: new KvStore(db, health),
-    storageStatus: () => health.status(),
-    location: `sqlite:${dataDir}`,
-  };
-}
-
-async function openPostgresState(url: string, leaseDuration: number, cleanup: CleanupStack, options: StateOptions): Promise<State> {
-  const db = await PostgresDatabase.open({ url, health: new StorageHealth(options.onStorageError) });
-  cleanup.defer('postgresql pool', () => db.close());
-  // Until this replica leads, only the writes every replica makes go through.
-  db.fence('standby');
-  const outbox = new PostgresOutboxStore(db);
-  return {
-    engine: new PostgresEngineStore(db, outbox),
-    outbox,
-    silenceTargets: new PostgresSilenceTargetStore(db),
-    watchdog: new PostgresKvStore(db),
-    storageStatus: () => db.health.status(),
-    location: `postgresql:${db.where}`,
-    replication: {
-      lease: new PostgresLeaseStore(db),
-      inbox: new PostgresInboxStore(db),
-      leaseDurationMs: leaseDuration,
-      fence: (term, onRefused) => db.fence(term ?? 'standby', onRefused),
-    },
-  };
 }

@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupStack } from '../../src/app/cleanup-stack.js';
-import { openState, type State } from '../../src/app/state.js';
+import { openState } from '../../src/app/open-state.js';
+import type { State } from '../../src/app/state.js';
 import { asLeader } from './support-leader.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Notification } from '../../src/engine/notification.js';
