@@ -16,19 +16,6 @@ export interface PostgresBench {
   storm: StormResult;
 }
 
-async function freshDatabase(server: RunningPostgres, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 async function serverVersion(server: RunningPostgres): Promise<string> {
   const client = new pg.Client({ connectionString: server.url });
   await client.connect();
@@ -43,7 +30,7 @@ async function serverVersion(server: RunningPostgres): Promise<string> {
 export async function runOnPostgres(config: BenchConfig): Promise<PostgresBench> {
   const server = await startPostgres();
   try {
-    const env = async (name: string): Promise<Record<string, string>> => ({ AMCORD_STORAGE_POSTGRES_URL: await freshDatabase(server, name) });
+    const env = async (name: string): Promise<Record<string, string>> => ({ AMCORD_STORAGE_POSTGRES_URL: await server.createDatabase(name) });
     const ingest = await runIngest(
       { ...config.ingest, sweep: { ...config.ingest.sweep, alertsPerRequest: [] } },
       { idleSettleMs: Math.min(1_000, config.footprint.idleSettleMs), env: await env('bench_ingest') },

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAINTENANCE_INTERVAL_MS } from '../../src/engine/dispatcher.js';
 import { startPostgres, type RunningPostgres } from '../support/postgres.js';
@@ -32,18 +31,9 @@ describe('grouping and repeat suppression: amcord engine vs Alertmanager 0.25, o
   });
 
   /** An empty database for each replay. */
-  const freshUrl = async (): Promise<string> => {
+  const freshUrl = (): Promise<string> => {
     databases += 1;
-    const client = new pg.Client({ connectionString: postgres.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE replay_${databases}`);
-    } finally {
-      await client.end();
-    }
-    const url = new URL(postgres.url);
-    url.pathname = `/replay_${databases}`;
-    return url.toString();
+    return postgres.createDatabase(`replay_${databases}`);
   };
 
   it.each(timelines.map((timeline) => [timeline.name, timeline] as const))('%s', async (_name, timeline) => {

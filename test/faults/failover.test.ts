@@ -51,7 +51,7 @@ describe('replicas on PostgreSQL', () => {
   /** A fresh database and webhook for each test, and `count` replicas on them, then the Alertmanagers. */
   async function startCluster(name: string, count: number): Promise<void> {
     webhook = discord.createWebhook();
-    const url = await freshDatabase(name);
+    const url = await postgres.createDatabase(`failover_${name}`);
     writeFileSync(
       configPath,
       toYaml({
@@ -77,20 +77,6 @@ describe('replicas on PostgreSQL', () => {
       ],
     };
     alertmanagers = await Promise.all([startAlertmanager({ config }), startAlertmanager({ config })]);
-  }
-
-  async function freshDatabase(name: string): Promise<string> {
-    const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: postgres.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE DATABASE failover_${name}`);
-    } finally {
-      await client.end();
-    }
-    const url = new URL(postgres.url);
-    url.pathname = `/failover_${name}`;
-    return url.toString();
   }
 
   async function isLeader(replica: SpawnedAmcord): Promise<boolean> {

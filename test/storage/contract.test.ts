@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupStack } from '../../src/app/cleanup-stack.js';
 import { openState } from '../../src/app/open-state.js';
@@ -59,17 +58,7 @@ const postgres = (): Backend => {
     fresh: async () => {
       if (!server) throw new Error('PostgreSQL is not running');
       databases += 1;
-      const name = `contract_${databases}`;
-      const admin = new pg.Client({ connectionString: server.url });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await admin.end();
-      }
-      const url = new URL(server.url);
-      url.pathname = `/${name}`;
-      return { AMCORD_STORAGE_POSTGRES_URL: url.toString() };
+      return { AMCORD_STORAGE_POSTGRES_URL: await server.createDatabase(`contract_${databases}`) };
     },
   };
 };

@@ -44,13 +44,9 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>, url = server.ur
 }
 
 /** A new, empty database on the server, as a URL with the server's password in it. */
-async function freshDatabase(): Promise<string> {
+function freshDatabase(): Promise<string> {
   databases += 1;
-  const name = `amcord_${databases}`;
-  await admin((client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return server.createDatabase(`amcord_${databases}`);
 }
 
 function open(url: string): Promise<State> {

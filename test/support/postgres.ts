@@ -38,6 +38,8 @@ export interface RunningPostgres {
   restart(): Promise<void>;
   /** Stops the server if it runs and removes its folder. Safe to call twice. */
   destroy(): Promise<void>;
+  /** Creates an empty database (`name`: letters, digits and _) and gives its URL, with the password. */
+  createDatabase(name: string): Promise<string>;
 }
 
 /** The folder of Debian's PostgreSQL server binaries (the newest installed version), or an Error naming the package. */
@@ -203,6 +205,19 @@ export async function startPostgres(): Promise<RunningPostgres> {
     destroy: async () => {
       await halt('SIGINT');
       rmSync(dir, { recursive: true, force: true });
+    },
+    createDatabase: async (name) => {
+      if (!/^\w+$/.test(name)) throw new Error(`not a database name: ${name}`);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      const created = new URL(url);
+      created.pathname = `/${name}`;
+      return created.toString();
     },
   };
 }
