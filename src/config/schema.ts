@@ -116,6 +116,28 @@ const mentions = z.strictObject({
   on_resolved: z.boolean().default(false),
 });
 
+/**
+ * One step of a route's escalation: while a group fires unacknowledged and unsilenced, `after`
+ * this long from its first message amcord replies to that message pinging these roles and users.
+ */
+const escalationStep = z.strictObject({
+  after: duration,
+  roles: z.array(snowflake).default([]),
+  users: z.array(snowflake).default([]),
+});
+
+const escalation = z.array(escalationStep).superRefine((steps, ctx) => {
+  steps.forEach((step, index) => {
+    if (step.roles.length === 0 && step.users.length === 0) {
+      ctx.addIssue({ code: 'custom', path: [index], message: 'pings nobody: give roles or users' });
+    }
+    const previous = steps[index - 1];
+    if (previous && step.after <= previous.after) {
+      ctx.addIssue({ code: 'custom', path: [index, 'after'], message: 'must be later than the step before it' });
+    }
+  });
+});
+
 /** A named Discord destination: a webhook, or a channel the bot posts in (with silence buttons). */
 const destination = z.strictObject({
   webhook_url: webhookUrl.optional(),
@@ -138,6 +160,8 @@ const route = z.strictObject({
   group_interval: duration.optional(),
   repeat_interval: duration.optional(),
   send_resolved: z.boolean().optional(),
+  /** Re-pings, step by step, until someone acknowledges, silences or the group resolves. */
+  escalation: escalation.default([]),
 });
 
 /** The message templates: a folder of `<name>.yml` files (amcord's own `templates/` by default). */
