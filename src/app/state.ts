@@ -4,12 +4,15 @@ import type { Config } from '../config/schema.js';
 import type { SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Outbox } from '../delivery/ports.js';
 import type { EngineRepository } from '../engine/ports.js';
+import type { IncidentRepository } from '../incidents/ports.js';
 import { openDatabase } from '../store/database.js';
 import { EngineStore } from '../store/engine-store.js';
+import { IncidentStore } from '../store/incident-store.js';
 import { KvStore } from '../store/kv-store.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { PostgresDatabase } from '../store/postgres/database.js';
 import { PostgresEngineStore } from '../store/postgres/engine-store.js';
+import { PostgresIncidentStore } from '../store/postgres/incident-store.js';
 import { PostgresInboxStore } from '../store/postgres/inbox-store.js';
 import { PostgresKvStore } from '../store/postgres/kv-store.js';
 import { PostgresLeaseStore } from '../store/postgres/lease-store.js';
@@ -25,6 +28,7 @@ export interface State {
   engine: EngineRepository;
   outbox: Outbox & { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargetRepository;
+  incidents: IncidentRepository;
   watchdog: StateStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;
@@ -72,6 +76,7 @@ function openSqliteState(dataDir: string, cleanup: CleanupStack, options: StateO
     engine: new EngineStore(db, outbox, health),
     outbox,
     silenceTargets: new SilenceTargetStore(db, health),
+    incidents: new IncidentStore(db, outbox, health),
     watchdog: new KvStore(db, health),
     storageStatus: () => health.status(),
     location: `sqlite:${dataDir}`,
@@ -88,6 +93,7 @@ async function openPostgresState(url: string, leaseDuration: number, cleanup: Cl
     engine: new PostgresEngineStore(db, outbox),
     outbox,
     silenceTargets: new PostgresSilenceTargetStore(db),
+    incidents: new PostgresIncidentStore(db, outbox),
     watchdog: new PostgresKvStore(db),
     storageStatus: () => db.health.status(),
     location: `postgresql:${db.where}`,
