@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Destination } from '../delivery/destination.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { Incidents } from '../incidents/incidents.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../util/sleep.js';
@@ -19,6 +20,9 @@ export interface BotOptions {
   silenceTargets: SilenceTargets;
   metrics: Metrics;
   clock: Clock;
+  incidents: Incidents;
+  /** An acknowledgement queued an edit of the living message at this destination. */
+  wake: (destination: string) => void;
 }
 
 /**
@@ -26,14 +30,23 @@ export interface BotOptions {
  * loaded only then: it alone adds some 35 MB to the process.
  */
 export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupStack): Promise<BotParts | undefined> {
-  const { loaded, logger, silenceTargets, metrics, clock } = options;
+  const { loaded, logger, silenceTargets, metrics, clock, incidents } = options;
   if (!loaded.config.bot.enabled) return undefined;
   const parts = await import('../bot/index.js');
-  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
+  const acknowledgements = {
+    acknowledge: async (ref: string, userId: string) => {
+      const outcome = await incidents.acknowledge(ref, userId);
+      if (outcome.kind === 'acknowledged') options.wake(outcome.incident.destination);
+      return outcome;
+    },
+    open: () => incidents.open(),
+    onAcknowledged: (kind: 'acknowledged' | 'taken_over') => metrics.acknowledgements.inc({ kind }),
+  };
+  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), acknowledgements);
   cleanup.defer('Discord bot', () => bot.stop());
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
-    controls: (message, notification) => parts.withSilenceControls(message, notification, silenceTargets, clock.now()),
+    controls: (message, notification, acknowledged) => parts.withSilenceControls(message, notification, silenceTargets, clock.now(), acknowledged),
   };
 }

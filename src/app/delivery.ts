@@ -3,7 +3,7 @@ import type { Destination } from '../delivery/destination.js';
 import { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox, OutboxKind } from '../delivery/ports.js';
 import type { GraphStage } from '../delivery/graph-stage.js';
-import { createRenderStage, type MessageControls } from '../delivery/render-stage.js';
+import { createRenderStage, type IncidentTracking, type MessageControls } from '../delivery/render-stage.js';
 import type { Notification } from '../engine/notification.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -33,6 +33,8 @@ export interface DeliveryOptions {
   controls: MessageControls | undefined;
   /** Pictures of the alerts' expressions; undefined when graphs are off. */
   graphs?: GraphStage | undefined;
+  /** Acknowledgements on the groups' messages, and escalation pings. */
+  incidents?: IncidentTracking | undefined;
   clock: Clock;
   sleep: Sleep;
   logger: Logger;
@@ -53,6 +55,8 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
     destinations,
     controls: options.controls,
     graphs: options.graphs,
+    incidents: options.incidents,
+    livingMessage: (destination, groupKey) => outbox.livingMessage(destination, groupKey),
   });
   const workers = new Map<string, OutboxWorker>();
   for (const destination of destinations.values()) {

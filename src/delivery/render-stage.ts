@@ -1,4 +1,6 @@
 import { NO_PINGS } from '../discord/mentions.js';
+import type { Acknowledgement } from '../incidents/ports.js';
+import { escalationMessage } from '../incidents/ping-message.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
 import { severityOf } from '../severity/severity.js';
@@ -11,8 +13,17 @@ import type { Destination } from './destination.js';
 import type { GraphStage } from './graph-stage.js';
 import type { RenderStage } from './outbox-worker.js';
 
-/** Adds what only the bot's own messages may carry (silence buttons), for destinations that carry them. */
-export type MessageControls = (message: DiscordMessage, notification: Notification) => Promise<DiscordMessage>;
+/**
+ * Adds what only the bot's own messages may carry (the Acknowledge and silence buttons), for
+ * destinations that carry them; `acknowledged` says whether someone has the group already.
+ */
+export type MessageControls = (message: DiscordMessage, notification: Notification, acknowledged: boolean) => Promise<DiscordMessage>;
+
+/** What the render stage tells incident handling (incidents/incidents.ts), and asks it. */
+export interface IncidentTracking {
+  /** Records what a group's message shows now (or that the group resolved); answers who acknowledged it. */
+  shown(notification: Notification, destination: string): Promise<Acknowledgement | undefined>;
+}
 
 export interface RenderStageOptions {
   settings: RenderSettings;
@@ -22,6 +33,10 @@ export interface RenderStageOptions {
   controls?: MessageControls | undefined;
   /** The picture of the alerts' expression, when graphs are on (graph-stage.ts). */
   graphs?: GraphStage | undefined;
+  /** Acknowledgements shown on the group's message, and escalation. */
+  incidents?: IncidentTracking | undefined;
+  /** The id of a group's living message, which an escalation ping replies to. */
+  livingMessage?: ((destination: string, groupKey: string) => Promise<string | undefined>) | undefined;
 }
 
 /**
@@ -33,15 +48,24 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
   return async (entry) => {
     const { notification, destination, kind } = entry;
     const look = options.settings.lookFor(destination, notification.route);
+    const carriesButtons = options.destinations.get(destination)?.carriesButtons === true;
+    if (notification.escalation) {
+      const ping = notification.escalation;
+      // Only the bot can reply; a webhook's ping stands on its own next to the group's message.
+      const replyTo = carriesButtons ? await options.livingMessage?.(destination, ping.groupKey) : undefined;
+      return escalationMessage(ping, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl });
+    }
+    const acknowledgement = await options.incidents?.shown(notification, destination);
     const mentions = mentionsFor(options.mentions(notification.route), notification, kind, severityOf);
     const { message } = renderPayload(notificationPayload(notification), {
       ...look,
       templates: options.settings.templates,
       reason: notificationReason(notification),
       mentions,
+      acknowledgement,
     });
-    const controls = options.destinations.get(destination)?.carriesButtons ? options.controls : undefined;
-    const controlled = controls ? await controls(message, notification) : message;
+    const controls = carriesButtons ? options.controls : undefined;
+    const controlled = controls ? await controls(message, notification, acknowledgement !== undefined) : message;
     const shown = options.graphs ? await options.graphs(controlled, notification, kind) : controlled;
     return { ...shown, allowed_mentions: shown.allowed_mentions ?? NO_PINGS };
   };

@@ -52,6 +52,8 @@ export interface DiscordMessage {
   avatar_url?: string;
   embeds?: DiscordEmbed[];
   allowed_mentions?: AllowedMentions;
+  /** Makes the message a reply to another in the same channel (the bot's messages only; webhooks cannot reply). */
+  message_reference?: { message_id: string; fail_if_not_exists?: boolean };
   /** On an edit: every attachment to keep; those left out are removed. */
   attachments?: DiscordAttachment[];
   /**
