@@ -104,7 +104,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
     },
     cleanup,
   );
-  wakeDelivery = delivery.wake;
+  wakeDelivery = (destination) => delivery.wake(destination);
   const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
   retention.start();
   cleanup.defer('retention', () => retention.stop());
@@ -124,7 +124,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
       clock,
       logger,
       metrics,
-      wake: delivery.wake,
+      wake: (destination) => delivery.wake(destination),
     },
     cleanup,
   );

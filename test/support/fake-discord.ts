@@ -134,6 +134,8 @@ export interface StoredMessage {
   mentionEveryone: boolean;
   /** The `nonce` a bot sent with the message; Discord answers it only to the create request. */
   nonce: string | number | null;
+  /** The message this one replies to (`message_reference`, which only the bot's messages can give). */
+  replyTo?: string;
   createdAt: number;
   editedAt: number | null;
   edits: number;
@@ -1619,8 +1621,9 @@ class FakeDiscordServer implements FakeDiscord {
     const form = new FormReader();
     const nonce = readNonce(form, body.value.nonce);
     const enforce = form.boolean(body.value.enforce_nonce, ['enforce_nonce']) === true;
+    const replyTo = this.readReply(form, body.value.message_reference, poster.channelId);
     if (form.issues.length > 0) return invalidFormBody(form.issues);
-    if (nonce === null || !enforce) return this.execute(context, poster, true, nonce);
+    if (nonce === null || !enforce) return this.withReply(this.execute(context, poster, true, nonce), replyTo);
 
     const key = `${context.headers.authorization ?? ''} ${String(nonce)}`;
     const earlier = this.nonces.get(key);
@@ -1629,9 +1632,31 @@ class FakeDiscordServer implements FakeDiscord {
       if (!message) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
       return { status: 200, body: toCreatedMessage(message, poster) };
     }
-    const answer = this.execute(context, poster, true, nonce);
+    const answer = this.withReply(this.execute(context, poster, true, nonce), replyTo);
     const created = answer.status === 200 && isRecord(answer.body) ? answer.body.id : undefined;
     if (typeof created === 'string') this.nonces.set(key, { messageId: created, at: this.now() });
+    return answer;
+  }
+
+  /**
+   * A reply names a message of the same channel. One that does not exist is refused, unless
+   * `fail_if_not_exists: false` asks for a plain message instead (Discord's rules for replies).
+   */
+  private readReply(form: FormReader, raw: unknown, channelId: string): string | null {
+    if (raw === undefined || raw === null) return null;
+    const reference = form.object(raw, ['message_reference']);
+    if (!reference) return null;
+    const id = form.string(reference.message_id, ['message_reference', 'message_id'], { max: 20 });
+    const referenced = id === undefined ? undefined : this.store.get(id);
+    if (referenced && referenced.channelId === channelId) return referenced.id;
+    if (reference.fail_if_not_exists !== false) form.fail(['message_reference'], 'REPLIES_UNKNOWN_MESSAGE', 'Unknown message');
+    return null;
+  }
+
+  private withReply(answer: RouteResponse, replyTo: string | null): RouteResponse {
+    const id = answer.status === 200 && isRecord(answer.body) ? answer.body.id : undefined;
+    const message = typeof id === 'string' ? this.store.get(id) : undefined;
+    if (message && replyTo) this.store.set(message.id, { ...message, replyTo });
     return answer;
   }
 
