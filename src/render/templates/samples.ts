@@ -92,3 +92,6 @@ export const SAMPLE_ACKNOWLEDGEMENT: Acknowledgement = {
   at: Date.parse('2026-11-25T14:05:00Z'),
   tookOverFrom: { userId: '345678901234567890', at: Date.parse('2026-11-25T14:02:00Z') },
 };
+
+/** A group as someone acknowledged it: drawn with SAMPLE_ACKNOWLEDGEMENT on the preview page. */
+export const SAMPLE_ACKNOWLEDGED_PAYLOAD: WebhookPayload = payload([k8s, nextcloud, registry], { alertname: 'DiskSpaceLow' });
