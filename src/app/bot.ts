@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { Destination } from '../delivery/destination.js';
+import type { Destination, ThreadControl } from '../delivery/destination.js';
+import { makeScrubber } from '../log/scrub.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
 import type { Incidents } from '../incidents/incidents.js';
@@ -12,6 +13,8 @@ import type { CleanupStack } from './cleanup-stack.js';
 export interface BotParts {
   channelDestination: (name: string, channelId: string) => Destination;
   controls: MessageControls;
+  /** Re-tags and archives forum posts (destinations with threads). */
+  threadControl: ThreadControl;
 }
 
 export interface BotOptions {
@@ -47,6 +50,7 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
+    threadControl: parts.threadControlFor(bot.client.rest, logger.child({ module: 'bot' }), makeScrubber(loaded.secrets)),
     controls: (message, notification, acknowledged) => parts.withSilenceControls(message, notification, silenceTargets, clock.now(), acknowledged),
   };
 }

@@ -82,6 +82,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
       },
     }),
     botChannel: bot?.channelDestination,
+    threadControl: bot?.threadControl,
     previewOutput: deps.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
 

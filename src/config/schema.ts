@@ -145,6 +145,13 @@ const destination = z.strictObject({
   channel_id: snowflake.optional(),
   username: z.string().min(1).max(80).optional(),
   avatar_url: z.url().optional(),
+  /**
+   * One forum post per group (the webhook must be in a forum channel): the first message of a
+   * group creates a post named after it, later ones go into that post.
+   */
+  threads: z.boolean().default(false),
+  /** The forum's tags (ids) for a firing and a resolved group's post; re-tagging needs the bot. */
+  thread_tags: z.strictObject({ firing: snowflake.optional(), resolved: snowflake.optional() }).prefault({}),
 });
 
 /** Alertmanager-style routing: the first route whose matchers all match takes the alert, unless it says continue. */
@@ -323,6 +330,9 @@ export const configSchema = configShape
       if (name === DEFAULT_NAME) ctx.addIssue({ code: 'custom', path: ['destinations', name], message: `"${DEFAULT_NAME}" is discord.webhook_url; choose another name` });
       if (!entry.webhook_url === !entry.channel_id) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs either webhook_url (or webhook_url_file) or channel_id' });
+      }
+      if (entry.threads && !entry.webhook_url) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', name, 'threads'], message: 'threads need a webhook_url of a webhook in a forum channel' });
       }
       if (entry.channel_id && !config.bot.enabled) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name, 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });

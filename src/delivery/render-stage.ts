@@ -1,5 +1,5 @@
 import { NO_PINGS } from '../discord/mentions.js';
-import type { Acknowledgement } from '../incidents/ports.js';
+import type { ShownIncident } from '../incidents/incidents.js';
 import { escalationMessage } from '../incidents/ping-message.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
@@ -12,6 +12,7 @@ import type { MentionPolicy } from '../routing/routes.js';
 import type { Destination } from './destination.js';
 import type { GraphStage } from './graph-stage.js';
 import type { RenderStage } from './outbox-worker.js';
+import { threadPlacement } from './thread-placement.js';
 
 /**
  * Adds what only the bot's own messages may carry (the Acknowledge and silence buttons), for
@@ -22,7 +23,7 @@ export type MessageControls = (message: DiscordMessage, notification: Notificati
 /** What the render stage tells incident handling (incidents/incidents.ts), and asks it. */
 export interface IncidentTracking {
   /** Records what a group's message shows now (or that the group resolved); answers who acknowledged it. */
-  shown(notification: Notification, destination: string): Promise<Acknowledgement | undefined>;
+  shown(notification: Notification, destination: string): Promise<ShownIncident | undefined>;
 }
 
 export interface RenderStageOptions {
@@ -48,14 +49,19 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
   return async (entry) => {
     const { notification, destination, kind } = entry;
     const look = options.settings.lookFor(destination, notification.route);
-    const carriesButtons = options.destinations.get(destination)?.carriesButtons === true;
+    const target = options.destinations.get(destination);
+    const carriesButtons = target?.carriesButtons === true;
+    const groupKey = notification.escalation?.groupKey ?? notification.groupKey;
+    const living = target?.threads || (carriesButtons && notification.escalation) ? await options.livingMessage?.(destination, groupKey) : undefined;
+    const placed = (message: DiscordMessage, startsIncident: boolean): DiscordMessage =>
+      target?.threads ? { ...message, thread: threadPlacement(notification, living, target.threads, startsIncident) } : message;
     if (notification.escalation) {
-      const ping = notification.escalation;
-      // Only the bot can reply; a webhook's ping stands on its own next to the group's message.
-      const replyTo = carriesButtons ? await options.livingMessage?.(destination, ping.groupKey) : undefined;
-      return escalationMessage(ping, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl });
+      // Only the bot can reply; a webhook's ping stands on its own (in the group's post, with threads).
+      const replyTo = carriesButtons ? living : undefined;
+      return placed(escalationMessage(notification.escalation, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl }), false);
     }
-    const acknowledgement = await options.incidents?.shown(notification, destination);
+    const incident = await options.incidents?.shown(notification, destination);
+    const acknowledgement = incident?.acknowledgement;
     const mentions = mentionsFor(options.mentions(notification.route), notification, kind, severityOf);
     const { message } = renderPayload(notificationPayload(notification), {
       ...look,
@@ -67,6 +73,8 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
     const controls = carriesButtons ? options.controls : undefined;
     const controlled = controls ? await controls(message, notification, acknowledgement !== undefined) : message;
     const shown = options.graphs ? await options.graphs(controlled, notification, kind) : controlled;
-    return { ...shown, allowed_mentions: shown.allowed_mentions ?? NO_PINGS };
+    // Without incident tracking, only the engine's first notification of a group starts one.
+    const startsIncident = incident ? incident.started : notification.reason === 'first';
+    return placed({ ...shown, allowed_mentions: shown.allowed_mentions ?? NO_PINGS }, startsIncident);
   };
 }

@@ -144,7 +144,7 @@ describe('acknowledging', () => {
     const incidents = new Incidents(new IncidentStore(db, new OutboxStore(db)), time);
     const ref = incidentRef(firing('g'));
     expect(await incidents.acknowledge(ref, '300000000000000001')).toEqual({ kind: 'unknown' });
-    await incidents.shown(firing('g'), 'oncall');
+    expect(await incidents.shown(firing('g'), 'oncall')).toEqual({ acknowledgement: undefined, started: true });
     await time.advance(T0 + MINUTE - time.now());
     expect(await incidents.acknowledge(ref, '300000000000000001')).toMatchObject({ kind: 'acknowledged', incident: { acknowledgement: { userId: '300000000000000001', at: T0 + MINUTE } } });
     expect((await incidents.acknowledge(ref, '300000000000000001')).kind).toBe('already');
@@ -154,7 +154,10 @@ describe('acknowledging', () => {
       kind: 'acknowledged',
       incident: { acknowledgement: { userId: '300000000000000002', at: T0 + 2 * MINUTE, tookOverFrom: { userId: '300000000000000001', at: T0 + MINUTE } } },
     });
-    expect(await incidents.shown(firing('g'), 'oncall')).toEqual({ userId: '300000000000000002', at: T0 + 2 * MINUTE, tookOverFrom: { userId: '300000000000000001', at: T0 + MINUTE } });
+    expect(await incidents.shown(firing('g'), 'oncall')).toEqual({
+      acknowledgement: { userId: '300000000000000002', at: T0 + 2 * MINUTE, tookOverFrom: { userId: '300000000000000001', at: T0 + MINUTE } },
+      started: false,
+    });
     expect(await incidents.shown({ ...firing('g'), firing: [], reason: 'all-resolved' }, 'oncall')).toBeUndefined();
     expect(await incidents.acknowledge(ref, '300000000000000001')).toEqual({ kind: 'unknown' });
     db.close();

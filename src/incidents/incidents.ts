@@ -8,6 +8,13 @@ export function incidentRef(notification: Pick<Notification, 'route' | 'groupKey
   return fingerprintOf({ route: notification.route, group: notification.groupKey });
 }
 
+/** A firing group's incident as its message shows it. */
+export interface ShownIncident {
+  acknowledgement: Acknowledgement | undefined;
+  /** This message is the incident's first: the group fires anew (a new forum post, with threads). */
+  started: boolean;
+}
+
 export type AcknowledgeOutcome =
   | { kind: 'acknowledged'; incident: Incident }
   /** This person has it already: nothing changes. */
@@ -30,14 +37,15 @@ export class Incidents {
    * The render stage shows `notification` at `destination`: a firing group's incident is
    * recorded (started, the first time) and its acknowledgement returned; a resolved group's ends.
    */
-  async shown(notification: Notification, destination: string): Promise<Acknowledgement | undefined> {
+  async shown(notification: Notification, destination: string): Promise<ShownIncident | undefined> {
     const ref = incidentRef(notification);
     if (notification.firing.length === 0) {
       await this.repository.clear(ref);
       return undefined;
     }
-    const incident = await this.repository.track({ ref, route: notification.route, groupKey: notification.groupKey, destination, notification }, this.clock.now());
-    return incident.acknowledgement;
+    const now = this.clock.now();
+    const incident = await this.repository.track({ ref, route: notification.route, groupKey: notification.groupKey, destination, notification }, now);
+    return { acknowledgement: incident.acknowledgement, started: incident.firingSince === now };
   }
 
   /** `userId` says "I've got it"; a second person takes it over from the first. */
