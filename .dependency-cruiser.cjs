@@ -9,7 +9,7 @@ const LAYERS = [
   ['config', 'metrics', 'graphs'],
   ['engine'],
   ['routing', 'render'],
-  ['delivery', 'watchdog', 'cluster'],
+  ['delivery', 'watchdog', 'cluster', 'incidents'],
   ['store'],
   ['http', 'bot'],
   ['app'],

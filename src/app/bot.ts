@@ -1,7 +1,9 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { Destination } from '../delivery/destination.js';
+import type { Destination, ThreadControl } from '../delivery/destination.js';
+import { makeScrubber } from '../log/scrub.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { Incidents } from '../incidents/incidents.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../util/sleep.js';
@@ -11,6 +13,8 @@ import type { CleanupStack } from './cleanup-stack.js';
 export interface BotParts {
   channelDestination: (name: string, channelId: string) => Destination;
   controls: MessageControls;
+  /** Re-tags and archives forum posts (destinations with threads). */
+  threadControl: ThreadControl;
 }
 
 export interface BotOptions {
@@ -19,6 +23,9 @@ export interface BotOptions {
   silenceTargets: SilenceTargets;
   metrics: Metrics;
   clock: Clock;
+  incidents: Incidents;
+  /** An acknowledgement queued an edit of the living message at this destination. */
+  wake: (destination: string) => void;
 }
 
 /**
@@ -26,14 +33,24 @@ export interface BotOptions {
  * loaded only then: it alone adds some 35 MB to the process.
  */
 export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupStack): Promise<BotParts | undefined> {
-  const { loaded, logger, silenceTargets, metrics, clock } = options;
+  const { loaded, logger, silenceTargets, metrics, clock, incidents } = options;
   if (!loaded.config.bot.enabled) return undefined;
   const parts = await import('../bot/index.js');
-  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
+  const acknowledgements = {
+    acknowledge: async (ref: string, userId: string) => {
+      const outcome = await incidents.acknowledge(ref, userId);
+      if (outcome.kind === 'acknowledged') options.wake(outcome.incident.destination);
+      return outcome;
+    },
+    open: () => incidents.open(),
+    onAcknowledged: (kind: 'acknowledged' | 'taken_over') => metrics.acknowledgements.inc({ kind }),
+  };
+  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), acknowledgements);
   cleanup.defer('Discord bot', () => bot.stop());
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
-    controls: (message, notification) => parts.withSilenceControls(message, notification, silenceTargets, clock.now()),
+    threadControl: parts.threadControlFor(bot.client.rest, logger.child({ module: 'bot' }), makeScrubber(loaded.secrets)),
+    controls: (message, notification, acknowledged) => parts.withSilenceControls(message, notification, silenceTargets, clock.now(), acknowledged),
   };
 }

@@ -3,7 +3,7 @@ import type { Destination } from '../delivery/destination.js';
 import { OutboxWorker } from '../delivery/outbox-worker.js';
 import type { Outbox, OutboxKind } from '../delivery/ports.js';
 import type { GraphStage } from '../delivery/graph-stage.js';
-import { createRenderStage, type MessageControls } from '../delivery/render-stage.js';
+import { createRenderStage, type IncidentTracking, type MessageControls } from '../delivery/render-stage.js';
 import { StormDigestOutbox } from '../delivery/storm-digest-outbox.js';
 import type { Notification } from '../engine/notification.js';
 import type { Logger } from '../log/logger.js';
@@ -34,6 +34,8 @@ export interface DeliveryOptions {
   controls: MessageControls | undefined;
   /** Pictures of the alerts' expressions; undefined when graphs are off. */
   graphs?: GraphStage | undefined;
+  /** Acknowledgements on the groups' messages, and escalation pings. */
+  incidents?: IncidentTracking | undefined;
   clock: Clock;
   sleep: Sleep;
   logger: Logger;
@@ -54,6 +56,8 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
     destinations,
     controls: options.controls,
     graphs: options.graphs,
+    incidents: options.incidents,
+    livingMessage: (destination, groupKey) => outbox.livingMessage(destination, groupKey),
   });
   // Storm digests only decide which entry goes first; everything else is the outbox's own.
   const digests = new StormDigestOutbox(outbox, { thresholdMs: config.discord.storm_digest_after, clock, logger: options.logger.child({ module: 'storm-digest' }) });

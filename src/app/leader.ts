@@ -4,6 +4,8 @@ import type { LoadedConfig } from '../config/load.js';
 import { createDestinations } from '../delivery/destinations.js';
 import type { GraphStage } from '../delivery/graph-stage.js';
 import { Retention } from '../delivery/retention.js';
+import { Incidents } from '../incidents/incidents.js';
+import { AlertmanagerClient } from '../alertmanager/api.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
 import { DiscordWebhookClient } from '../discord/webhook-client.js';
 import type { Dispatcher } from '../engine/dispatcher.js';
@@ -15,6 +17,7 @@ import { sleep, type Clock } from '../util/sleep.js';
 import { startBotIfEnabled } from './bot.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { startDelivery } from './delivery.js';
+import { startEscalation } from './escalation.js';
 import { startIngest } from './ingest.js';
 import type { State } from './state.js';
 import { startWatchdog } from './watchdog.js';
@@ -56,12 +59,15 @@ export interface LeaderParts {
 /**
  * Starts every part only one replica may run at a time, each registering its release on
  * `cleanup`: the bot, the destinations and their outbox workers, retention, the dead man's
- * switch, the routes' dispatchers, and (with replicas) the inbox drain.
+ * switch, the routes' dispatchers, escalation, and (with replicas) the inbox drain.
  */
 export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack): Promise<LeaderParts> {
   const { loaded, state, settings, routes, silenceTargets, clock, logger, metrics } = deps;
   const { config } = loaded;
-  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock }, cleanup);
+  const incidents = new Incidents(state.incidents, clock);
+  // The bot starts first; an acknowledgement made before delivery runs waits in the outbox.
+  let wakeDelivery = (_destination: string): void => undefined;
+  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, incidents, wake: (destination) => wakeDelivery(destination) }, cleanup);
 
   const shutdown = new AbortController();
   const destinations = createDestinations(config, {
@@ -76,6 +82,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
       },
     }),
     botChannel: bot?.channelDestination,
+    threadControl: bot?.threadControl,
     previewOutput: deps.previewOutput ?? ((text: string) => void process.stdout.write(text)),
   });
 
@@ -88,6 +95,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
       routes,
       controls: bot?.controls,
       graphs: deps.graphs,
+      incidents,
       clock,
       sleep,
       logger,
@@ -97,12 +105,28 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
     },
     cleanup,
   );
+  wakeDelivery = (destination) => delivery.wake(destination);
   const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
   retention.start();
   cleanup.defer('retention', () => retention.stop());
   const watchdog = await startWatchdog({ config, state: state.watchdog, clock, logger, delivery }, cleanup);
   const ingest = await startIngest(
     { routes, store: state.engine, clock, logger, watchdog, onHandedOff: (notification) => delivery.wake(notification.receiver) },
+    cleanup,
+  );
+
+  startEscalation(
+    {
+      routes,
+      incidents: state.incidents,
+      dispatchers: ingest.dispatchers,
+      silenceTargets,
+      alertmanager: new AlertmanagerClient({ baseUrl: config.alertmanager.url, timeoutMs: config.alertmanager.request_timeout }),
+      clock,
+      logger,
+      metrics,
+      wake: (destination) => delivery.wake(destination),
+    },
     cleanup,
   );
 

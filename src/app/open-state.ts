@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { openDatabase } from '../store/database.js';
 import { EngineStore } from '../store/engine-store.js';
+import { IncidentStore } from '../store/incident-store.js';
 import { KvStore } from '../store/kv-store.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { SilenceTargetStore } from '../store/silence-target-store.js';
@@ -32,6 +33,7 @@ function openSqliteState(dataDir: string, cleanup: CleanupStack, options: StateO
     engine: new EngineStore(db, outbox, health),
     outbox,
     silenceTargets: new SilenceTargetStore(db, health),
+    incidents: new IncidentStore(db, outbox, health),
     watchdog: new KvStore(db, health),
     storageStatus: () => health.status(),
     location: `sqlite:${dataDir}`,

@@ -1,5 +1,6 @@
 import { PostgresDatabase } from '../store/postgres/database.js';
 import { PostgresEngineStore } from '../store/postgres/engine-store.js';
+import { PostgresIncidentStore } from '../store/postgres/incident-store.js';
 import { PostgresInboxStore } from '../store/postgres/inbox-store.js';
 import { PostgresKvStore } from '../store/postgres/kv-store.js';
 import { PostgresLeaseStore } from '../store/postgres/lease-store.js';
@@ -23,6 +24,7 @@ export async function openPostgresState(url: string, leaseDuration: number, clea
     engine: new PostgresEngineStore(db, outbox),
     outbox,
     silenceTargets: new PostgresSilenceTargetStore(db),
+    incidents: new PostgresIncidentStore(db, outbox),
     watchdog: new PostgresKvStore(db),
     storageStatus: () => db.health.status(),
     location: `postgresql:${db.where}`,

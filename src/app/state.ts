@@ -3,6 +3,7 @@ import type { LeaseRepository, Term } from '../cluster/lease.js';
 import type { SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Outbox } from '../delivery/ports.js';
 import type { EngineRepository } from '../engine/ports.js';
+import type { IncidentRepository } from '../incidents/ports.js';
 import type { StateStore } from '../watchdog/dead-mans-switch.js';
 
 /** amcord's durable state, as the layers that use it declared it. */
@@ -10,6 +11,7 @@ export interface State {
   engine: EngineRepository;
   outbox: Outbox & { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargetRepository;
+  incidents: IncidentRepository;
   watchdog: StateStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;

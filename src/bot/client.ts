@@ -9,6 +9,7 @@ import { makeScrubber } from '../log/scrub.js';
 import { loggableError } from './redact.js';
 import { DEFAULT_DEFER_AFTER_MS } from './interactions/respond.js';
 import type { SilenceButtonOptions } from './silences/silence-buttons.js';
+import type { Acknowledgements } from './incidents/acknowledge.js';
 
 export interface StartBotOptions {
   config: Config;
@@ -17,6 +18,8 @@ export interface StartBotOptions {
   logger: Logger;
   /** Enables the silence buttons under alert messages; without it a click explains they are off. */
   silenceButtons?: SilenceButtonOptions;
+  /** Enables the Acknowledge button and /ack; without it both say they are not set up. */
+  acknowledgements?: Acknowledgements;
   /** Told how each command and button ended (answered, refused, failed), for metrics. */
   onHandled?: (name: string, outcome: InteractionOutcome) => void;
   /** Injected clock; default the system clock. */
@@ -60,6 +63,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     deferAfterMs: options.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS,
     resolveSilenceTarget: options.silenceButtons?.resolveSilenceTarget,
     onSilenced: options.silenceButtons?.onSilenced,
+    acknowledgements: options.acknowledgements,
     onHandled: options.onHandled,
     scrub,
   };

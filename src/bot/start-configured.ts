@@ -5,10 +5,11 @@ import type { Logger } from '../log/logger.js';
 import { PrometheusClient } from '../prometheus/client.js';
 import { startBot, type RunningBot } from './client.js';
 import { registerCommands } from './commands/register.js';
+import type { Acknowledgements } from './incidents/acknowledge.js';
 
 /**
  * The bot as the configuration describes it: clients for Alertmanager and Prometheus, silence
- * buttons backed by the delivered groups, and the slash commands registered first when
+ * buttons backed by the delivered groups, acknowledgements, and the slash commands registered first when
  * `bot.register_commands` asks for it.
  */
 export async function startConfiguredBot(
@@ -16,6 +17,7 @@ export async function startConfiguredBot(
   logger: Logger,
   targets: SilenceTargets,
   onHandled: (name: string, outcome: string) => void,
+  acknowledgements?: Acknowledgements,
 ): Promise<RunningBot> {
   const { config } = loaded;
   if (config.bot.register_commands) await registerCommands({ config, logger });
@@ -25,6 +27,7 @@ export async function startConfiguredBot(
     alertmanager: new AlertmanagerClient({ baseUrl: config.alertmanager.url, timeoutMs: config.alertmanager.request_timeout }),
     prometheus: new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.request_timeout }),
     onHandled,
+    ...(acknowledgements ? { acknowledgements } : {}),
     silenceButtons: {
       resolveSilenceTarget: (ref) => targets.resolve(ref),
       onSilenced: (silence) => targets.silenced(silence.ref, silence),

@@ -121,6 +121,28 @@ const mentions = z.strictObject({
   on_resolved: z.boolean().default(false),
 });
 
+/**
+ * One step of a route's escalation: while a group fires unacknowledged and unsilenced, `after`
+ * this long from its first message amcord replies to that message pinging these roles and users.
+ */
+const escalationStep = z.strictObject({
+  after: duration,
+  roles: z.array(snowflake).default([]),
+  users: z.array(snowflake).default([]),
+});
+
+const escalation = z.array(escalationStep).superRefine((steps, ctx) => {
+  steps.forEach((step, index) => {
+    if (step.roles.length === 0 && step.users.length === 0) {
+      ctx.addIssue({ code: 'custom', path: [index], message: 'pings nobody: give roles or users' });
+    }
+    const previous = steps[index - 1];
+    if (previous && step.after <= previous.after) {
+      ctx.addIssue({ code: 'custom', path: [index, 'after'], message: 'must be later than the step before it' });
+    }
+  });
+});
+
 /** A named Discord destination: a webhook, or a channel the bot posts in (with silence buttons). */
 const destination = z.strictObject({
   webhook_url: webhookUrl.optional(),
@@ -128,6 +150,13 @@ const destination = z.strictObject({
   channel_id: snowflake.optional(),
   username: z.string().min(1).max(80).optional(),
   avatar_url: z.url().optional(),
+  /**
+   * One forum post per group (the webhook must be in a forum channel): the first message of a
+   * group creates a post named after it, later ones go into that post.
+   */
+  threads: z.boolean().default(false),
+  /** The forum's tags (ids) for a firing and a resolved group's post; re-tagging needs the bot. */
+  thread_tags: z.strictObject({ firing: snowflake.optional(), resolved: snowflake.optional() }).prefault({}),
 });
 
 /** Alertmanager-style routing: the first route whose matchers all match takes the alert, unless it says continue. */
@@ -143,6 +172,8 @@ const route = z.strictObject({
   group_interval: duration.optional(),
   repeat_interval: duration.optional(),
   send_resolved: z.boolean().optional(),
+  /** Re-pings, step by step, until someone acknowledges, silences or the group resolves. */
+  escalation: escalation.default([]),
 });
 
 /** The message templates: a folder of `<name>.yml` files (amcord's own `templates/` by default). */
@@ -304,6 +335,9 @@ export const configSchema = configShape
       if (name === DEFAULT_NAME) ctx.addIssue({ code: 'custom', path: ['destinations', name], message: `"${DEFAULT_NAME}" is discord.webhook_url; choose another name` });
       if (!entry.webhook_url === !entry.channel_id) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs either webhook_url (or webhook_url_file) or channel_id' });
+      }
+      if (entry.threads && !entry.webhook_url) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', name, 'threads'], message: 'threads need a webhook_url of a webhook in a forum channel' });
       }
       if (entry.channel_id && !config.bot.enabled) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name, 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });

@@ -21,7 +21,7 @@ export function nonceFor(channelId: string, keyId: string): string {
 
 /** discord.js sends files as multipart (`files[n]` and `payload_json`) when given apart from the body. */
 function requestOf(message: DiscordMessage & { nonce?: string; enforce_nonce?: boolean }): { body: object; files?: RawFile[] } {
-  const { files, ...body } = message;
+  const { files, thread: _placement, ...body } = message;
   if (!files || files.length === 0) return { body };
   return { body, files: files.map((file) => ({ name: file.name, data: Buffer.from(file.data), contentType: file.contentType })) };
 }

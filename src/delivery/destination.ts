@@ -13,6 +13,8 @@ export interface Destination {
   readonly name: string;
   /** Only the bot's own messages may carry buttons (silence buttons). */
   readonly carriesButtons?: boolean;
+  /** Set when each group gets a forum post of its own (`threads: true`). */
+  readonly threads?: ThreadSettings;
   /**
    * Posts a new message and returns its id, never an empty one. Rejects with UnconfirmedPostError
    * when the message may have been posted but its id is unknown and posting again could show it
@@ -22,6 +24,15 @@ export interface Destination {
   /** Replaces an earlier message. Rejects with MessageGoneError when it no longer exists. */
   edit(messageId: string, message: DiscordMessage, deadline: number): Promise<void>;
 }
+
+/** A destination's forum posts: the tags for a firing and for a resolved group's post. */
+export interface ThreadSettings {
+  firingTag: string | undefined;
+  resolvedTag: string | undefined;
+}
+
+/** Re-tags and archives a post: only the bot may (Manage Threads), never a webhook. */
+export type ThreadControl = (threadId: string, change: { applied_tags: string[]; archived: boolean }) => Promise<void>;
 
 /** The message to edit was deleted (someone removed it in Discord): post anew instead. */
 export class MessageGoneError extends Error {

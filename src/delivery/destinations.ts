@@ -1,7 +1,7 @@
 import { defaultDiscordTarget, listInWords, printedOnly, type Config } from '../config/schema.js';
 import type { DiscordWebhookClient } from '../discord/webhook-client.js';
 import { parseWebhookUrl } from '../discord/webhook-url.js';
-import type { Destination } from './destination.js';
+import type { Destination, ThreadControl } from './destination.js';
 import { PreviewDestination } from './preview-destination.js';
 import { WebhookDestination } from './webhook-destination.js';
 
@@ -10,13 +10,25 @@ export const DEFAULT_DESTINATION = 'default';
 
 export interface DestinationDeps {
   client: DiscordWebhookClient;
+  /** Re-tags and archives forum posts; only when the bot runs. */
+  threadControl?: ThreadControl | undefined;
   /** Makes a destination that posts as the bot into a channel; only when the bot runs. */
   botChannel: ((name: string, channelId: string) => Destination) | undefined;
   previewOutput: (text: string) => void;
 }
 
-function destinationFor(name: string, target: { webhook_url?: string | undefined; channel_id?: string | undefined }, deps: DestinationDeps): Destination | undefined {
-  if (target.webhook_url) return new WebhookDestination(name, deps.client, parseWebhookUrl(target.webhook_url));
+interface DestinationTarget {
+  webhook_url?: string | undefined;
+  channel_id?: string | undefined;
+  threads?: boolean;
+  thread_tags?: { firing?: string | undefined; resolved?: string | undefined };
+}
+
+function destinationFor(name: string, target: DestinationTarget, deps: DestinationDeps): Destination | undefined {
+  if (target.webhook_url) {
+    const threads = target.threads ? { firingTag: target.thread_tags?.firing, resolvedTag: target.thread_tags?.resolved } : undefined;
+    return new WebhookDestination(name, deps.client, parseWebhookUrl(target.webhook_url), { threads, threadControl: deps.threadControl });
+  }
   if (target.channel_id && deps.botChannel) return deps.botChannel(name, target.channel_id);
   return undefined;
 }

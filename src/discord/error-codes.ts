@@ -4,3 +4,6 @@
  * gone, which the HTTP status (404) already says.
  */
 export const UNKNOWN_MESSAGE = 10008;
+
+/** The channel or thread is gone: with threads, someone deleted the group's forum post. */
+export const UNKNOWN_CHANNEL = 10003;

@@ -52,11 +52,30 @@ export interface DiscordMessage {
   avatar_url?: string;
   embeds?: DiscordEmbed[];
   allowed_mentions?: AllowedMentions;
+  /** Makes the message a reply to another in the same channel (the bot's messages only; webhooks cannot reply). */
+  message_reference?: { message_id: string; fail_if_not_exists?: boolean };
   /** On an edit: every attachment to keep; those left out are removed. */
   attachments?: DiscordAttachment[];
+  /** Webhook execute in a forum channel: creates a post (thread) of this name, with these tag ids. */
+  thread_name?: string;
+  applied_tags?: string[];
+  /** Where a destination with threads puts the message. Never part of the JSON (see WebhookDestination). */
+  thread?: ThreadPlacement;
   /**
    * Files to upload with the message. Never part of the JSON: a message with files is sent as
    * multipart, the rest of it in `payload_json` (see messageBody in webhook-client.ts).
    */
   files?: readonly DiscordFile[];
+}
+
+/**
+ * A message's place in a forum: inside the group's post (`id`), or in a new post named `name`
+ * (also when the post was deleted), tagged `tags`. `close` re-tags the post and archives it
+ * after the message went in, once the group resolved.
+ */
+export interface ThreadPlacement {
+  id?: string;
+  name: string;
+  tags: string[];
+  close?: { tags: string[] };
 }

@@ -67,6 +67,8 @@ export interface SendOptions {
 
 export interface SentMessage {
   id: string;
+  /** The channel (or thread) it is in, when Discord said. */
+  channelId?: string;
 }
 
 type Attempt = { method: 'POST'; url: string; body: DiscordMessage } | { method: 'PATCH'; url: string; body: DiscordMessage; messageId: string };
@@ -101,7 +103,7 @@ function discordErrorText(body: unknown): string {
  * `files[n]`, which Discord requires for uploads). fetch sets the multipart content type itself.
  */
 export function messageBody(message: DiscordMessage): { body: string | FormData; headers: Record<string, string> } {
-  const { files, ...json } = message;
+  const { files, thread: _placement, ...json } = message;
   if (!files || files.length === 0) return { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } };
   const form = new FormData();
   form.append('payload_json', JSON.stringify(json));
@@ -137,14 +139,16 @@ export class DiscordWebhookClient {
    * no message) is not sent again: webhooks have no way to check for it or to deduplicate a second
    * one, so the call rejects with an `unconfirmed` DiscordDeliveryError and the caller decides.
    */
-  async execute(target: WebhookTarget, message: DiscordMessage, options: SendOptions): Promise<SentMessage> {
-    const url = `${target.apiBase}/webhooks/${target.id}/${target.token}?wait=true`;
+  async execute(target: WebhookTarget, message: DiscordMessage, options: SendOptions, threadId?: string): Promise<SentMessage> {
+    const inThread = threadId === undefined ? '' : `&thread_id=${threadId}`;
+    const url = `${target.apiBase}/webhooks/${target.id}/${target.token}?wait=true${inThread}`;
     return this.enqueue(target, { method: 'POST', url, body: message }, options);
   }
 
-  /** Replaces a message this webhook sent earlier. */
-  async edit(target: WebhookTarget, messageId: string, message: DiscordMessage, options: SendOptions): Promise<SentMessage> {
-    const url = `${target.apiBase}/webhooks/${target.id}/${target.token}/messages/${messageId}`;
+  /** Replaces a message this webhook sent earlier; one inside a thread is reached through `threadId`. */
+  async edit(target: WebhookTarget, messageId: string, message: DiscordMessage, options: SendOptions, threadId?: string): Promise<SentMessage> {
+    const inThread = threadId === undefined ? '' : `?thread_id=${threadId}`;
+    const url = `${target.apiBase}/webhooks/${target.id}/${target.token}/messages/${messageId}${inThread}`;
     return this.enqueue(target, { method: 'PATCH', url, body: message, messageId }, options);
   }
 
@@ -209,7 +213,8 @@ export class DiscordWebhookClient {
       if (response.ok) {
         if (attempt.method === 'PATCH') return { id: attempt.messageId };
         const id = messageIdIn(body);
-        if (id !== undefined) return { id };
+        const channelId = isRecord(body) && typeof body.channel_id === 'string' ? body.channel_id : undefined;
+        if (id !== undefined) return channelId === undefined ? { id } : { id, channelId };
         log.warn({ webhook: target.id, status: response.status }, 'Discord accepted a new message but sent no message id; not posting it again');
         throw new DiscordDeliveryError(`${name}: Discord answered ${response.status} without the message`, 'unconfirmed', response.status);
       }

@@ -116,6 +116,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly acknowledgements = new Counter({
+    name: 'amcord_acknowledgements_total',
+    help: 'Alert groups acknowledged from Discord (button or /ack), by kind: acknowledged (the first) or taken_over (from someone else).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly escalationPings = new Counter({
+    name: 'amcord_escalation_pings_total',
+    help: 'Escalation steps queued for groups still firing unacknowledged and unsilenced, by route.',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources, destinations: readonly string[]) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -157,6 +171,7 @@ export class Metrics {
     for (const status of ['firing', 'resolved']) this.alertsReceived.inc({ status }, 0);
     for (const labels of DELIVERY_REQUESTS) this.discordRequests.zero(labels);
     for (const outcome of GRAPH_OUTCOMES) this.graphs.inc({ outcome }, 0);
+    for (const kind of ['acknowledged', 'taken_over']) this.acknowledgements.inc({ kind }, 0);
     for (const destination of destinations) {
       for (const reason of FAILURE_REASONS) this.notificationsFailed.inc({ destination, reason }, 0);
       for (const kind of ['post', 'edit']) this.notificationsSent.inc({ destination, kind }, 0);

@@ -1,7 +1,7 @@
 import type { WebhookPayload } from '../alertmanager/webhook.js';
 import type { Mentions } from '../discord/mentions.js';
 import type { FittedMessage } from '../discord/fit.js';
-import type { NotificationReason } from './templates/context.js';
+import type { Acknowledgement, NotificationReason } from './templates/context.js';
 import { loadTemplates, type TemplateSet } from './templates/load.js';
 import { DEFAULT_TEMPLATE, DEFAULT_TEMPLATES_DIR } from './templates/paths.js';
 import { renderWithTemplate } from './templates/render.js';
@@ -19,11 +19,13 @@ export interface RenderOptions {
   reason?: NotificationReason | undefined;
   /** Who the message may ping; the template places them with `{{ mentions }}`. */
   mentions?: Mentions | undefined;
+  /** Who acknowledged the group; the template shows it while the group fires. */
+  acknowledgement?: Acknowledgement | undefined;
 }
 
 export { TemplateError } from './templates/errors.js';
 export { loadTemplates, templateNamed, type TemplateSet } from './templates/load.js';
-export type { NotificationReason } from './templates/context.js';
+export type { Acknowledgement, NotificationReason } from './templates/context.js';
 export { notificationReason } from './notification-payload.js';
 
 let builtin: TemplateSet | undefined;

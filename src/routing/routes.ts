@@ -9,6 +9,13 @@ export interface MentionPolicy {
   onResolved: boolean;
 }
 
+/** A re-ping `afterMs` from a group's first message, while nobody has acknowledged it. */
+export interface EscalationStep {
+  afterMs: number;
+  roles: string[];
+  users: string[];
+}
+
 /** A route with everything it inherits filled in. */
 export interface Route {
   name: string;
@@ -18,6 +25,8 @@ export interface Route {
   template: string | undefined;
   mentions: MentionPolicy | undefined;
   grouping: GroupingOptions;
+  /** Empty: no escalation. */
+  escalation: EscalationStep[];
 }
 
 /** The route that takes what no configured route matches, to the `default` destination. */
@@ -51,6 +60,7 @@ export function resolveRoutes(config: Config): Route[] {
         severities: entry.mentions.severities,
         onResolved: entry.mentions.on_resolved,
       },
+      escalation: entry.escalation.map((step) => ({ afterMs: step.after, roles: step.roles, users: step.users })),
       grouping: {
         ...base,
         ...(entry.group_by === undefined ? {} : { groupBy: entry.group_by }),
@@ -69,6 +79,7 @@ export function resolveRoutes(config: Config): Route[] {
     template: undefined,
     mentions: undefined,
     grouping: base,
+    escalation: [],
   };
   return [...configured, fallback];
 }

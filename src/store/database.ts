@@ -87,6 +87,22 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN attempt_started_at INTEGER;
   `,
+  // Firing groups as incidents: who acknowledged them, how far their escalation got.
+  `
+  CREATE TABLE incidents (
+    ref             TEXT PRIMARY KEY,
+    route           TEXT NOT NULL,
+    group_key       TEXT NOT NULL,
+    destination     TEXT NOT NULL,
+    group_labels    TEXT NOT NULL,
+    external_url    TEXT NOT NULL,
+    notification    TEXT NOT NULL,
+    firing_since    INTEGER NOT NULL,
+    acknowledgement TEXT,
+    escalated_steps INTEGER NOT NULL DEFAULT 0,
+    updated_at      INTEGER NOT NULL
+  );
+  `,
 ];
 
 function migrate(db: Db): void {

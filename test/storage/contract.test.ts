@@ -387,6 +387,63 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
     expect(await after.silenceTargets.get('never')).toBeUndefined();
   });
 
+  it('keeps an incident from its first message: later ones update what it shows, not when it started', async () => {
+    const { state, close } = await open({ fresh: true });
+    const first = await state.incidents.track({ ref: 'r1', route: 'default', groupKey: 'g', destination: 'default', notification: notification('g', 'first') }, T0);
+    expect(first).toMatchObject({ ref: 'r1', firingSince: T0, acknowledgement: undefined, escalatedSteps: 0 });
+    const newer = notification('g', 'new-firing', [alert('g', 'a'), alert('g', 'b')], T0 + MINUTE);
+    await state.incidents.track({ ref: 'r1', route: 'default', groupKey: 'g', destination: 'default', notification: newer }, T0 + MINUTE);
+    await state.incidents.track({ ref: 'r2', route: 'default', groupKey: 'h', destination: 'default', notification: notification('h', 'first') }, T0 + 2 * MINUTE);
+
+    const after = await reopen(close);
+    expect(await after.incidents.get('r1')).toEqual({ ref: 'r1', route: 'default', groupKey: 'g', destination: 'default', notification: newer, firingSince: T0, acknowledgement: undefined, escalatedSteps: 0 });
+    expect((await after.incidents.list()).map((incident) => [incident.ref, incident.firingSince, incident.groupLabels, incident.externalUrl])).toEqual([
+      ['r1', T0, { alertname: 'g' }, 'http://am:9093'],
+      ['r2', T0 + 2 * MINUTE, { alertname: 'h' }, 'http://am:9093'],
+    ]);
+    await after.incidents.clear('r1');
+    expect(await after.incidents.get('r1')).toBeUndefined();
+    expect((await after.incidents.list()).map((incident) => incident.ref)).toEqual(['r2']);
+  });
+
+  it('records an acknowledgement with an edit of the living message, unless an entry of the group waits', async () => {
+    const { state, close } = await open({ fresh: true });
+    const shown = notification('g', 'first');
+    await state.incidents.track({ ref: 'r1', route: 'default', groupKey: 'g', destination: 'default', notification: shown }, T0);
+    const acknowledgement = { userId: '345678901234567890', at: T0 + MINUTE };
+    expect(await state.incidents.acknowledge('r1', acknowledgement, T0 + MINUTE)).toMatchObject({ ref: 'r1', acknowledgement });
+    expect(await state.incidents.acknowledge('nope', acknowledgement, T0 + MINUTE)).toBeUndefined();
+    const edit = await state.outbox.head('default');
+    expect(edit).toMatchObject({ kind: 'edit', groupKey: 'g', notification: shown });
+
+    // The edit still waits: a takeover changes the record, and that waiting edit shows it.
+    const takeover = { userId: '456789012345678901', at: T0 + 2 * MINUTE, tookOverFrom: acknowledgement };
+    await state.incidents.acknowledge('r1', takeover, T0 + 2 * MINUTE);
+    const after = await reopen(close);
+    expect((await after.outbox.depth()).find((row) => row.state === 'pending')?.count).toBe(1);
+    expect((await after.incidents.get('r1'))?.acknowledgement).toEqual(takeover);
+  });
+
+  it('claims each escalation step once, with its ping in the outbox, and none once acknowledged', async () => {
+    const { state, close } = await open({ fresh: true });
+    await state.incidents.track({ ref: 'r1', route: 'default', groupKey: 'g', destination: 'default', notification: notification('g', 'first') }, T0);
+    const ping = { ...notification('g escalation 0', 'repeat', []), escalation: { groupKey: 'g', step: 0, unacknowledgedForMs: MINUTE, roles: ['111111111111111111'], users: [] } };
+    expect(await state.incidents.escalate('r1', 0, ping, T0 + MINUTE)).toBe(true);
+    expect(await state.incidents.escalate('r1', 0, ping, T0 + MINUTE)).toBe(false);
+    expect(await state.incidents.escalate('r1', 2, ping, T0 + MINUTE)).toBe(false);
+    expect(await state.incidents.escalate('nope', 0, ping, T0 + MINUTE)).toBe(false);
+    const queued = await state.outbox.head('default');
+    expect(queued).toMatchObject({ kind: 'post', groupKey: 'g escalation 0', notification: ping });
+
+    const after = await reopen(close);
+    expect((await after.incidents.get('r1'))?.escalatedSteps).toBe(1);
+    expect(await after.incidents.escalate('r1', 0, ping, T0 + 2 * MINUTE)).toBe(false);
+    await after.incidents.acknowledge('r1', { userId: '345678901234567890', at: T0 + 2 * MINUTE }, T0 + 2 * MINUTE);
+    expect(await after.incidents.escalate('r1', 1, { ...ping, groupKey: 'g escalation 1' }, T0 + 3 * MINUTE)).toBe(false);
+    expect((await after.incidents.get('r1'))?.escalatedSteps).toBe(1);
+    expect((await after.outbox.depth()).find((row) => row.state === 'pending')?.count).toBe(2);
+  });
+
   it("keeps the dead man's switch state under its key", async () => {
     const { state, close } = await open({ fresh: true });
     expect(await state.watchdog.get('dead-mans-switch')).toBeUndefined();

@@ -482,6 +482,97 @@ describe('bot messages and nonces', () => {
   });
 });
 
+describe('replies', () => {
+  const channelId = '345678901234567891';
+  const asBot = (body: unknown): Promise<Response> =>
+    fetch(`${fake.apiBase}/v10/channels/${channelId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bot one' },
+      body: JSON.stringify(body),
+    });
+
+  it('keeps what a bot message replies to; a reply to nothing is refused unless fail_if_not_exists is false', async () => {
+    const first = await json<ApiMessage>(await asBot({ content: 'the alert' }));
+    const reply = await json<ApiMessage>(await asBot({ content: 'still firing', message_reference: { message_id: first.id } }));
+    expect(fake.messages({ channelId }).find((message) => message.id === reply.id)?.replyTo).toBe(first.id);
+
+    const missing = await asBot({ content: 'still firing', message_reference: { message_id: '999999999999999999' } });
+    expect(missing.status).toBe(400);
+    expect((await json<DiscordErrorBody>(missing)).errors).toMatchObject({ message_reference: { _errors: [{ code: 'REPLIES_UNKNOWN_MESSAGE' }] } });
+    const plain = await json<ApiMessage>(await asBot({ content: 'still firing', message_reference: { message_id: '999999999999999999', fail_if_not_exists: false } }));
+    expect(fake.messages({ channelId }).find((message) => message.id === plain.id)?.replyTo).toBeUndefined();
+  });
+});
+
+describe('forum channels and threads', () => {
+  let forum: ReturnType<FakeDiscord['createForumChannel']>;
+  let inForum: FakeWebhook;
+  const tag = (name: string): string => forum.tags.find((candidate) => candidate.name === name)?.id ?? '';
+  const patchThread = (id: string, body: unknown, authorization = 'Bot one'): Promise<Response> =>
+    fetch(`${fake.apiBase}/v10/channels/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
+
+  beforeEach(() => {
+    forum = fake.createForumChannel(['firing', 'resolved']);
+    inForum = fake.createWebhook({ channelId: forum.id });
+  });
+
+  it('refuses a webhook message to a forum without thread_id or thread_name', async () => {
+    const response = await send(`${inForum.url}?wait=true`, { content: 'x' });
+    expect(response.status).toBe(400);
+    expect(await json<DiscordErrorBody>(response)).toMatchObject({ code: 220001 });
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('creates a tagged post whose first message has the thread id, then posts into it and edits there with thread_id', async () => {
+    const created = await json<ApiMessage>(await send(`${inForum.url}?wait=true`, { content: 'firing', thread_name: 'DiskFull', applied_tags: [tag('firing')] }));
+    expect(created.channel_id).toBe(created.id);
+    expect(fake.threads({ parentId: forum.id })).toEqual([{ id: created.id, parentId: forum.id, name: 'DiskFull', appliedTags: [tag('firing')], archived: false, updates: 0 }]);
+
+    const inside = await json<ApiMessage>(await send(`${inForum.url}?wait=true&thread_id=${created.id}`, { content: 'still firing' }));
+    expect(inside.channel_id).toBe(created.id);
+    expect(fake.messages({ channelId: created.id }).map((message) => message.content)).toEqual(['firing', 'still firing']);
+
+    const withoutThread = await send(`${inForum.url}/messages/${created.id}`, { content: 'resolved' }, { method: 'PATCH' });
+    expect(withoutThread.status).toBe(404);
+    const edited = await send(`${inForum.url}/messages/${created.id}?thread_id=${created.id}`, { content: 'resolved' }, { method: 'PATCH' });
+    expect(edited.status).toBe(200);
+    expect(fake.messages({ channelId: created.id })[0]?.content).toBe('resolved');
+  });
+
+  it('refuses unknown tags, a thread_name outside a forum, and a thread of another channel', async () => {
+    const badTag = await send(`${inForum.url}?wait=true`, { content: 'x', thread_name: 'A', applied_tags: ['123456789012345678'] });
+    expect(badTag.status).toBe(400);
+    const outside = await send(`${hook.url}?wait=true`, { content: 'x', thread_name: 'A' });
+    expect(outside.status).toBe(400);
+    const created = await json<ApiMessage>(await send(`${inForum.url}?wait=true`, { content: 'x', thread_name: 'A' }));
+    const elsewhere = await send(`${hook.url}?wait=true&thread_id=${created.id}`, { content: 'y' });
+    expect(elsewhere.status).toBe(404);
+    expect(await json<DiscordErrorBody>(elsewhere)).toMatchObject({ code: 10003 });
+  });
+
+  it('lets only the bot re-tag and archive a thread; archived, its messages are read-only until a post unarchives it', async () => {
+    const created = await json<ApiMessage>(await send(`${inForum.url}?wait=true`, { content: 'firing', thread_name: 'DiskFull', applied_tags: [tag('firing')] }));
+    expect((await patchThread(created.id, { archived: true }, '')).status).toBe(401);
+    const patched = await patchThread(created.id, { applied_tags: [tag('resolved')], archived: true });
+    expect(patched.status).toBe(200);
+    expect(fake.threads()[0]).toMatchObject({ appliedTags: [tag('resolved')], archived: true, updates: 1 });
+    expect((await patchThread(created.id, { applied_tags: ['123456789012345678'] })).status).toBe(400);
+
+    const edit = await send(`${inForum.url}/messages/${created.id}?thread_id=${created.id}`, { content: 'x' }, { method: 'PATCH' });
+    expect(await json<DiscordErrorBody>(edit)).toMatchObject({ code: 50083 });
+    expect((await send(`${inForum.url}?wait=true&thread_id=${created.id}`, { content: 'again' })).status).toBe(200);
+    expect(fake.threads()[0]?.archived).toBe(false);
+  });
+
+  it('answers Unknown Channel for a deleted thread', async () => {
+    const created = await json<ApiMessage>(await send(`${inForum.url}?wait=true`, { content: 'x', thread_name: 'A' }));
+    expect(fake.deleteThread(created.id)).toBe(true);
+    expect(fake.messages({ channelId: created.id })).toEqual([]);
+    expect(await json<DiscordErrorBody>(await send(`${inForum.url}?wait=true&thread_id=${created.id}`, { content: 'y' }))).toMatchObject({ code: 10003 });
+    expect((await patchThread(created.id, { archived: true })).status).toBe(404);
+  });
+});
+
 describe('fault injection', () => {
   it('fails the next requests with failNext', async () => {
     fake.failNext(2, { status: 502 });

@@ -134,6 +134,8 @@ export interface StoredMessage {
   mentionEveryone: boolean;
   /** The `nonce` a bot sent with the message; Discord answers it only to the create request. */
   nonce: string | number | null;
+  /** The message this one replies to (`message_reference`, which only the bot's messages can give). */
+  replyTo?: string;
   createdAt: number;
   editedAt: number | null;
   edits: number;
@@ -309,9 +311,35 @@ export interface FakeDiscord {
   addRoute(method: string, pattern: string, handler: RouteHandler, options?: RouteOptions): void;
   /** Runs before the HTTP server closes, e.g. to close a WebSocketServer. */
   onClose(hook: () => void | Promise<void>): void;
+  /**
+   * A forum channel with these tags (by name). A webhook created in it must give `thread_id` or
+   * `thread_name` on every execute; `thread_name` creates a post (a thread whose first message
+   * has the thread's id).
+   */
+  createForumChannel(tagNames: readonly string[]): FakeForum;
+  /** Copies of the threads (forum posts), in creation order. */
+  threads(filter?: { parentId?: string }): FakeThread[];
+  /** Someone deleted the thread and its messages: later requests naming it get 404 Unknown Channel. */
+  deleteThread(id: string): boolean;
   /** Clears requests, messages, rate-limit windows and pending faults; keeps webhooks and routes. */
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface FakeForum {
+  id: string;
+  tags: Array<{ id: string; name: string }>;
+}
+
+/** A thread: here always a forum post, created by a webhook's `thread_name`. */
+export interface FakeThread {
+  id: string;
+  parentId: string;
+  name: string;
+  appliedTags: string[];
+  archived: boolean;
+  /** How often it was renamed, re-tagged or (un)archived with PATCH /channels/:id. */
+  updates: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,7 +376,10 @@ const MENTION_KINDS: readonly MentionKind[] = ['everyone', 'roles', 'users'];
 
 /** Discord's error codes used here. */
 export const DiscordErrorCode = {
+  unknownChannel: 10003,
   unknownWebhook: 10015,
+  threadArchived: 50083,
+  forumNeedsThread: 220001,
   unknownMessage: 10008,
   emptyMessage: 50006,
   invalidFormBody: 50035,
@@ -1208,6 +1239,8 @@ class FakeDiscordServer implements FakeDiscord {
   private readonly botPosters = new Map<string, FakeWebhook>();
   /** Map order is insertion order, and replacing a key keeps its place: creation order. */
   private readonly store = new Map<string, StoredMessage>();
+  private readonly forums = new Map<string, FakeForum>();
+  private readonly threadsById = new Map<string, FakeThread>();
   private readonly builtinRoutes: Route[] = [];
   private readonly extraRoutes: Route[] = [];
   private readonly faults: PendingFault[] = [];
@@ -1277,6 +1310,21 @@ class FakeDiscordServer implements FakeDiscord {
     return webhook && { ...webhook };
   }
 
+  createForumChannel(tagNames: readonly string[]): FakeForum {
+    const forum: FakeForum = { id: nextSnowflake(), tags: tagNames.map((name) => ({ id: nextSnowflake(), name })) };
+    this.forums.set(forum.id, forum);
+    return structuredClone(forum);
+  }
+
+  threads(filter: { parentId?: string } = {}): FakeThread[] {
+    return [...this.threadsById.values()].filter((thread) => filter.parentId === undefined || thread.parentId === filter.parentId).map((thread) => structuredClone(thread));
+  }
+
+  deleteThread(id: string): boolean {
+    for (const message of this.store.values()) if (message.channelId === id) this.store.delete(message.id);
+    return this.threadsById.delete(id);
+  }
+
   messages(filter: MessageFilter = {}): StoredMessage[] {
     return [...this.store.values()]
       .filter((message) => filter.webhookId === undefined || message.webhookId === filter.webhookId)
@@ -1309,6 +1357,7 @@ class FakeDiscordServer implements FakeDiscord {
   reset(): void {
     this.requests.length = 0;
     this.store.clear();
+    this.threadsById.clear();
     this.faults.length = 0;
     this.nonces.clear();
     this.bucketLimiter.clear();
@@ -1505,10 +1554,10 @@ class FakeDiscordServer implements FakeDiscord {
     add('GET', '/gateway/bot', (context) => this.gatewayBot(context));
     add('GET', '/webhooks/:id/:token', this.forWebhook((_, webhook) => ({ status: 200, body: toApiWebhook(webhook) })), webhookBucket);
     add('DELETE', '/webhooks/:id/:token', this.forWebhook((_, webhook) => this.removeWebhook(webhook)), webhookBucket);
-    add('POST', '/webhooks/:id/:token', this.forWebhook((context, webhook) => this.execute(context, webhook)), webhookBucket);
+    add('POST', '/webhooks/:id/:token', this.forWebhook((context, webhook) => this.executeWebhook(context, webhook)), webhookBucket);
     const messagePath = '/webhooks/:id/:token/messages/:messageId';
     add('GET', messagePath, this.forMessage((_, webhook, message) => ({ status: 200, body: toApiMessage(message, webhook) })), webhookBucket);
-    add('PATCH', messagePath, this.forMessage((context, webhook, message) => this.edit(context, webhook, message)), webhookBucket);
+    add('PATCH', messagePath, this.forMessage((context, webhook, message) => this.editInThread(context, webhook, message)), webhookBucket);
     add('DELETE', messagePath, this.forMessage((_, __, message) => this.removeMessage(message)), webhookBucket);
     // The bot posting in a channel: stored like an application-owned webhook's messages, so
     // components (buttons) are kept and messages(channelId) finds them.
@@ -1522,6 +1571,13 @@ class FakeDiscordServer implements FakeDiscord {
         if (!message || message.webhookId !== poster.id) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
         return this.edit(context, poster, message);
       }),
+      channelBucket,
+    );
+    // Renaming, re-tagging and archiving a thread: the bot's (Manage Threads), never a webhook's.
+    add(
+      'PATCH',
+      '/channels/:channelId',
+      this.asBot((context) => this.updateThread(context)),
       channelBucket,
     );
     add(
@@ -1589,8 +1645,87 @@ class FakeDiscordServer implements FakeDiscord {
     return { status: 204 };
   }
 
+  /**
+   * Webhook execute with Discord's thread rules: `?thread_id=` posts inside a thread of the
+   * webhook's channel (unarchiving it); in a forum channel one of `thread_id` and `thread_name`
+   * is required, and `thread_name` (with `applied_tags` of the forum's tags) creates a post whose
+   * first message has the thread's id. Outside a forum `thread_name` is refused.
+   */
+  private executeWebhook(context: RouteContext, webhook: FakeWebhook): RouteResponse {
+    const threadId = context.query.get('thread_id');
+    if (threadId !== null) {
+      const thread = this.threadsById.get(threadId);
+      if (!thread || thread.parentId !== webhook.channelId) return discordError(404, DiscordErrorCode.unknownChannel, 'Unknown Channel');
+      const answer = this.execute(context, { ...webhook, channelId: thread.id });
+      if (answer.status < 300) thread.archived = false;
+      return answer;
+    }
+    const body = readJsonObject(context);
+    if (!body.ok) return body.response;
+    const forum = this.forums.get(webhook.channelId);
+    const form = new FormReader();
+    const name = form.string(body.value.thread_name, ['thread_name'], { max: 100 });
+    const tags = form.list(body.value.applied_tags, ['applied_tags'], 5) ?? [];
+    if (form.issues.length > 0) return invalidFormBody(form.issues);
+    if (!forum) {
+      if (name === undefined) return this.execute(context, webhook);
+      return invalidFormBody([{ path: ['thread_name'], code: 'BASE_TYPE_INVALID', message: 'Only forum and media channels take a thread_name' }]);
+    }
+    if (name === undefined || name.trim() === '') {
+      return discordError(400, DiscordErrorCode.forumNeedsThread, 'Webhooks posted to forum channels must have a thread_name or thread_id');
+    }
+    const unknownTag = tags.findIndex((tag) => !forum.tags.some((known) => known.id === tag));
+    if (unknownTag >= 0) return invalidFormBody([{ path: ['applied_tags', unknownTag], code: 'BASE_TYPE_INVALID', message: 'Unknown tag' }]);
+    const id = nextSnowflake();
+    const answer = this.execute(context, { ...webhook, channelId: id }, false, null, id);
+    if (answer.status < 300) {
+      this.threadsById.set(id, { id, parentId: forum.id, name, appliedTags: tags.map(String), archived: false, updates: 0 });
+    }
+    return answer;
+  }
+
+  /** A message in a thread is reached only with `?thread_id=` naming it; an archived thread's messages are read-only. */
+  private editInThread(context: RouteContext, webhook: FakeWebhook, message: StoredMessage): RouteResponse {
+    if (message.channelId === webhook.channelId) return this.edit(context, webhook, message);
+    if (context.query.get('thread_id') !== message.channelId) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
+    if (this.threadsById.get(message.channelId)?.archived) return discordError(400, DiscordErrorCode.threadArchived, 'Thread is archived');
+    return this.edit(context, webhook, message);
+  }
+
+  private updateThread(context: RouteContext): RouteResponse {
+    const thread = this.threadsById.get(context.params.channelId ?? '');
+    if (!thread) return discordError(404, DiscordErrorCode.unknownChannel, 'Unknown Channel');
+    const body = readJsonObject(context);
+    if (!body.ok) return body.response;
+    const form = new FormReader();
+    const name = form.string(body.value.name, ['name'], { max: 100 });
+    const archived = form.boolean(body.value.archived, ['archived']);
+    const tags = form.list(body.value.applied_tags, ['applied_tags'], 5);
+    const forum = this.forums.get(thread.parentId);
+    tags?.forEach((tag, index) => {
+      if (!forum?.tags.some((known) => known.id === tag)) form.fail(['applied_tags', index], 'BASE_TYPE_INVALID', 'Unknown tag');
+    });
+    if (form.issues.length > 0) return invalidFormBody(form.issues);
+    Object.assign(thread, {
+      ...(name === undefined ? {} : { name }),
+      ...(archived === undefined ? {} : { archived }),
+      ...(tags === undefined ? {} : { appliedTags: tags.map(String) }),
+      updates: thread.updates + 1,
+    });
+    return {
+      status: 200,
+      body: { id: thread.id, type: 11, parent_id: thread.parentId, name: thread.name, applied_tags: thread.appliedTags, thread_metadata: { archived: thread.archived } },
+    };
+  }
+
   /** Webhook execute, and the bot's create after its nonce checks; only a bot's message keeps a nonce. */
-  private execute(context: RouteContext, webhook: FakeWebhook, alwaysReturnMessage = false, nonce: string | number | null = null): RouteResponse {
+  private execute(
+    context: RouteContext,
+    webhook: FakeWebhook,
+    alwaysReturnMessage = false,
+    nonce: string | number | null = null,
+    messageId?: string,
+  ): RouteResponse {
     const body = readJsonObject(context);
     if (!body.ok) return body.response;
     const checked = checkNewMessage(body.value, context.files, webhook.channelId);
@@ -1601,7 +1736,7 @@ class FakeDiscordServer implements FakeDiscord {
     const channel = this.channelLimiter?.take(webhook.channelId, now);
     if (channel && !channel.allowed) return rateLimitedResponse(channel.resetAt - now, 'shared');
 
-    const message = this.storeNewMessage(webhook, checked.draft, checked.attachments, nonce);
+    const message = this.storeNewMessage(webhook, checked.draft, checked.attachments, nonce, messageId);
     const wait = alwaysReturnMessage || /^(true|1)$/i.test(context.query.get('wait') ?? '');
     return wait ? { status: 200, body: toCreatedMessage(message, webhook) } : { status: 204 };
   }
@@ -1619,8 +1754,9 @@ class FakeDiscordServer implements FakeDiscord {
     const form = new FormReader();
     const nonce = readNonce(form, body.value.nonce);
     const enforce = form.boolean(body.value.enforce_nonce, ['enforce_nonce']) === true;
+    const replyTo = this.readReply(form, body.value.message_reference, poster.channelId);
     if (form.issues.length > 0) return invalidFormBody(form.issues);
-    if (nonce === null || !enforce) return this.execute(context, poster, true, nonce);
+    if (nonce === null || !enforce) return this.withReply(this.execute(context, poster, true, nonce), replyTo);
 
     const key = `${context.headers.authorization ?? ''} ${String(nonce)}`;
     const earlier = this.nonces.get(key);
@@ -1629,9 +1765,31 @@ class FakeDiscordServer implements FakeDiscord {
       if (!message) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
       return { status: 200, body: toCreatedMessage(message, poster) };
     }
-    const answer = this.execute(context, poster, true, nonce);
+    const answer = this.withReply(this.execute(context, poster, true, nonce), replyTo);
     const created = answer.status === 200 && isRecord(answer.body) ? answer.body.id : undefined;
     if (typeof created === 'string') this.nonces.set(key, { messageId: created, at: this.now() });
+    return answer;
+  }
+
+  /**
+   * A reply names a message of the same channel. One that does not exist is refused, unless
+   * `fail_if_not_exists: false` asks for a plain message instead (Discord's rules for replies).
+   */
+  private readReply(form: FormReader, raw: unknown, channelId: string): string | null {
+    if (raw === undefined || raw === null) return null;
+    const reference = form.object(raw, ['message_reference']);
+    if (!reference) return null;
+    const id = form.string(reference.message_id, ['message_reference', 'message_id'], { max: 20 });
+    const referenced = id === undefined ? undefined : this.store.get(id);
+    if (referenced && referenced.channelId === channelId) return referenced.id;
+    if (reference.fail_if_not_exists !== false) form.fail(['message_reference'], 'REPLIES_UNKNOWN_MESSAGE', 'Unknown message');
+    return null;
+  }
+
+  private withReply(answer: RouteResponse, replyTo: string | null): RouteResponse {
+    const id = answer.status === 200 && isRecord(answer.body) ? answer.body.id : undefined;
+    const message = typeof id === 'string' ? this.store.get(id) : undefined;
+    if (message && replyTo) this.store.set(message.id, { ...message, replyTo });
     return answer;
   }
 
@@ -1669,11 +1827,17 @@ class FakeDiscordServer implements FakeDiscord {
     return { status: 204 };
   }
 
-  private storeNewMessage(webhook: FakeWebhook, draft: MessageDraft, attachments: StoredAttachment[], nonce: string | number | null = null): StoredMessage {
+  private storeNewMessage(
+    webhook: FakeWebhook,
+    draft: MessageDraft,
+    attachments: StoredAttachment[],
+    nonce: string | number | null = null,
+    id = nextSnowflake(),
+  ): StoredMessage {
     const content = draft.content ?? '';
     const allowedMentions = draft.allowedMentions ?? null;
     const message: StoredMessage = {
-      id: nextSnowflake(),
+      id,
       webhookId: webhook.id,
       channelId: webhook.channelId,
       content,

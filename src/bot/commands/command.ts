@@ -2,6 +2,7 @@ import type { AutocompleteInteraction, ChatInputCommandInteraction, RESTPostAPIC
 import type { Logger } from '../../log/logger.js';
 import type { Actor } from '../interactions/actor.js';
 import type { BotClients } from '../clients.js';
+import type { Acknowledgements } from '../incidents/acknowledge.js';
 import type { Access } from '../interactions/permissions.js';
 import type { BotReply, Choice } from '../interactions/reply.js';
 
@@ -11,6 +12,8 @@ export interface CommandContext {
   actor: Actor;
   logger: Logger;
   now: Date;
+  /** Present when amcord tracks incidents (it does whenever it delivers). */
+  acknowledgements?: Acknowledgements | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BotCommand } from './command.js';
+import { ackCommand } from './ack.js';
 import { alertsCommand } from './alerts.js';
 import { silenceCommand } from './silence.js';
 import { silencesCommand } from './silences.js';
@@ -6,6 +7,6 @@ import { statusCommand } from './status.js';
 import { unsilenceCommand } from './unsilence.js';
 
 /** Every slash command amcord offers; registration and dispatch both read this list. */
-export const COMMANDS: readonly BotCommand[] = [statusCommand, alertsCommand, silenceCommand, silencesCommand, unsilenceCommand];
+export const COMMANDS: readonly BotCommand[] = [statusCommand, alertsCommand, silenceCommand, silencesCommand, unsilenceCommand, ackCommand];
 
 export const commandRegistry: ReadonlyMap<string, BotCommand> = new Map(COMMANDS.map((command) => [command.data.name, command]));

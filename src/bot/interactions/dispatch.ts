@@ -4,11 +4,13 @@ import type { Logger } from '../../log/logger.js';
 import { type Actor, actorOf } from './actor.js';
 import type { BotClients } from '../clients.js';
 import type { BotCommand, CommandContext } from '../commands/command.js';
-import { type BotPermissions, decide, maySilence } from './permissions.js';
+import { type BotPermissions, decide, mayAcknowledge, maySilence } from './permissions.js';
 import { type Choice, problemReply, toChoices } from './reply.js';
 import { loggableError } from '../redact.js';
 import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOptions } from './respond.js';
 import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from '../silences/silence-buttons.js';
+import { parseAcknowledgeButtonId } from '../../incidents/ack-button.js';
+import { acknowledgeReply, type Acknowledgements } from '../incidents/acknowledge.js';
 
 /** Routes each interaction to its command or button handler; never throws. */
 
@@ -21,6 +23,8 @@ export interface DispatchContext {
   deferAfterMs: number;
   resolveSilenceTarget: SilenceTargetResolver | undefined;
   onSilenced?: ((silence: ButtonSilence) => void | Promise<void>) | undefined;
+  /** The Acknowledge button and /ack; without it both say they are not set up. */
+  acknowledgements?: Acknowledgements | undefined;
   /** Told how each command and button ended, for metrics. */
   onHandled?: ((name: string, outcome: InteractionOutcome) => void) | undefined;
   /** Removes secrets from text shown to users or logged. */
@@ -31,11 +35,13 @@ export interface DispatchContext {
 export const INTERACTION_OUTCOMES = ['answered', 'refused', 'failed'] as const;
 export type InteractionOutcome = (typeof INTERACTION_OUTCOMES)[number];
 
-/** The name a silence button's clicks are counted under. */
+/** The names the buttons' clicks are counted under. */
 export const SILENCE_BUTTON = 'silence-button';
+export const ACKNOWLEDGE_BUTTON = 'acknowledge-button';
 
 export async function handleInteraction(interaction: Interaction, context: DispatchContext): Promise<void> {
-  const name = interaction.isChatInputCommand() ? interaction.commandName : interaction.isButton() ? SILENCE_BUTTON : undefined;
+  const button = (id: string): string => (parseAcknowledgeButtonId(id) === undefined ? SILENCE_BUTTON : ACKNOWLEDGE_BUTTON);
+  const name = interaction.isChatInputCommand() ? interaction.commandName : interaction.isButton() ? button(interaction.customId) : undefined;
   try {
     let outcome: InteractionOutcome = 'answered';
     if (interaction.isChatInputCommand()) outcome = await onCommand(interaction, context);
@@ -49,7 +55,7 @@ export async function handleInteraction(interaction: Interaction, context: Dispa
 }
 
 function commandContext(actor: Actor, context: DispatchContext): CommandContext {
-  return { clients: context.clients, actor, logger: context.logger, now: context.now() };
+  return { clients: context.clients, actor, logger: context.logger, now: context.now(), acknowledgements: context.acknowledgements };
 }
 
 async function onCommand(interaction: ChatInputCommandInteraction, context: DispatchContext): Promise<InteractionOutcome> {
@@ -93,6 +99,8 @@ async function onAutocomplete(interaction: AutocompleteInteraction, context: Dis
 }
 
 async function onButton(interaction: ButtonInteraction, context: DispatchContext): Promise<InteractionOutcome> {
+  const acknowledged = parseAcknowledgeButtonId(interaction.customId);
+  if (acknowledged !== undefined) return onAcknowledgeButton(interaction, acknowledged, context);
   const click = parseSilenceButtonId(interaction.customId);
   if (click === undefined) {
     await interaction.reply(toReplyOptions(problemReply('amcord does not know this button.')));
@@ -114,8 +122,27 @@ async function onButton(interaction: ButtonInteraction, context: DispatchContext
   return 'answered';
 }
 
+async function onAcknowledgeButton(interaction: ButtonInteraction, ref: string, context: DispatchContext): Promise<InteractionOutcome> {
+  const actor = actorOf(interaction);
+  const decision = mayAcknowledge(actor, context.permissions);
+  if (!decision.allowed) {
+    logRefusal(context.logger, actor, 'button acknowledge', 'acknowledge');
+    await interaction.reply(toReplyOptions(problemReply(decision.reason)));
+    return 'refused';
+  }
+  const reply = acknowledgeReply(ref, { actor, logger: context.logger, acknowledgements: context.acknowledgements }, 'button');
+  // The living message is edited through the outbox; the clicker alone hears that it worked.
+  await answerButton(interaction, reply.then((answer) => ({ kind: 'message' as const, reply: answer })), context.deferAfterMs);
+  return 'answered';
+}
+
+const REFUSALS: Record<string, string> = {
+  silence: 'silence action refused: user not permitted',
+  acknowledge: 'acknowledge refused: user not permitted',
+};
+
 function logRefusal(logger: Logger, actor: Actor, action: string, access: string): void {
-  const message = access === 'silence' ? 'silence action refused: user not permitted' : 'command refused: user not permitted';
+  const message = REFUSALS[access] ?? 'command refused: user not permitted';
   logger.warn({ userId: actor.id, userName: actor.tag, action }, message);
 }
 

@@ -8,11 +8,22 @@ import type { Actor } from './actor.js';
  */
 
 export type BotPermissions = Config['bot']['permissions'];
-export type Access = 'read' | 'silence';
+export type Access = 'read' | 'silence' | 'acknowledge';
 export type Decision = { allowed: true } | { allowed: false; reason: string };
 
 export function decide(access: Access, actor: Actor, permissions: BotPermissions): Decision {
+  if (access === 'acknowledge') return mayAcknowledge(actor, permissions);
   return access === 'silence' ? maySilence(actor, permissions) : mayRead(actor, permissions);
+}
+
+/** Whoever may silence may acknowledge: both say "this one is taken care of". */
+export function mayAcknowledge(actor: Actor, permissions: BotPermissions): Decision {
+  const decision = maySilence(actor, permissions);
+  if (decision.allowed) return decision;
+  const reason = decision.reason
+    .replace('You may not create or expire silences', 'You may not acknowledge alerts')
+    .replace('Silencing from Discord is turned off', 'Acknowledging and silencing from Discord are turned off');
+  return { allowed: false, reason };
 }
 
 export function maySilence(actor: Actor, permissions: BotPermissions): Decision {

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
 import { shownText } from '../../discord/fit.js';
 import type { TemplateSet } from '../../render/render.js';
-import { SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
+import { SAMPLE_ACKNOWLEDGED_PAYLOAD, SAMPLE_ACKNOWLEDGEMENT, SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
 import { browserPackages, createAssetsApp, importMap } from './assets.js';
 import { h, type Html } from './html.js';
 import { messageHtml, type MessageView } from './message.js';
@@ -71,6 +71,10 @@ function assetBase(path: string): string {
   return path.endsWith('/') ? './assets/' : `./${path.slice(path.lastIndexOf('/') + 1)}/assets/`;
 }
 
+/** A group someone acknowledged (and someone else took over), as its message shows it. */
+export const ACKNOWLEDGED_SAMPLE_NAME = 'a group, acknowledged';
+const ACKNOWLEDGED_SAMPLE = SAMPLE_ACKNOWLEDGED_PAYLOAD;
+
 /**
  * GET / (mounted at /preview): the groups received last and the built-in samples, rendered with a
  * template (`?template=NAME`) and drawn as Discord draws them. Shows what the templates make of
@@ -103,11 +107,14 @@ export function createPreviewApp(deps: PreviewAppDeps): Hono {
         }))
       : [];
     const samples: GroupView[] = current
-      ? Object.entries(SAMPLE_PAYLOADS).map(([name, payload], index) => ({
+      ? [...Object.entries(SAMPLE_PAYLOADS), [ACKNOWLEDGED_SAMPLE_NAME, ACKNOWLEDGED_SAMPLE] as const].map(([name, payload], index) => ({
           id: `sample-${index + 1}`,
           title: name,
           details: groupDetails(payload),
-          body: renderingHtml(rendered.of(payload, set, current.name), view(now)),
+          body: renderingHtml(
+            rendered.of(payload, set, current.name, payload === ACKNOWLEDGED_SAMPLE ? SAMPLE_ACKNOWLEDGEMENT : undefined),
+            view(now),
+          ),
         }))
       : [];
     const nonce = randomBytes(16).toString('base64');

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { capturedRaw, makeAlert, makePayload, manyAlerts } from '../../../test/support/payloads.js';
 import { builtinTemplates, loadTemplates, renderPayload, type TemplateSet } from '../../render/render.js';
-import { SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
+import { SAMPLE_ACKNOWLEDGEMENT, SAMPLE_PAYLOADS } from '../../render/templates/samples.js';
+import { ACKNOWLEDGED_SAMPLE_NAME } from './index.js';
 import { createApp } from '../app.js';
 import type { ReceiverAuth } from '../auth.js';
 import { liquid } from '../../render/templates/liquid.js';
@@ -53,6 +54,22 @@ describe('GET /preview', () => {
     }
     expect(text).toMatch(/<discord-embed slot="embeds" color="#[0-9a-f]{6}" embed-title="/);
     expect(text).toContain('Nothing received yet');
+  });
+
+  it('draws an acknowledged group, taken over from someone else, with both mentions and the time', async () => {
+    const { page } = setup();
+    const { text } = await page();
+    const article = (title: string): string => {
+      const start = text.indexOf(`<h3>${escaped(title)}</h3>`);
+      return start < 0 ? '' : text.slice(start, text.indexOf('</article>', start));
+    };
+    const sample = article(ACKNOWLEDGED_SAMPLE_NAME);
+    expect(sample).toContain('👀 Acknowledged');
+    expect(sample).toContain(`<discord-mention type="user">${SAMPLE_ACKNOWLEDGEMENT.userId}</discord-mention>`);
+    expect(sample).toContain(`taking over from <discord-mention type="user">${SAMPLE_ACKNOWLEDGEMENT.tookOverFrom?.userId ?? ''}</discord-mention>`);
+    const plain = article('a group');
+    expect(plain).toContain('DiskSpaceLow');
+    expect(plain).not.toContain('👀 Acknowledged');
   });
 
   it('lists the loaded templates and draws the one picked with ?template=', async () => {

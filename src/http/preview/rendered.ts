@@ -1,6 +1,6 @@
 import type { WebhookPayload } from '../../alertmanager/webhook.js';
 import type { DiscordMessage } from '../../discord/types.js';
-import { renderPayload, type TemplateSet } from '../../render/render.js';
+import { renderPayload, type Acknowledgement, type TemplateSet } from '../../render/render.js';
 import type { MessageLook } from '../../render/settings.js';
 
 export type MessageLookWithoutTemplate = Omit<MessageLook, 'template'>;
@@ -18,18 +18,22 @@ export class RenderedMessages {
 
   constructor(private readonly look: MessageLookWithoutTemplate = { username: undefined, avatarUrl: undefined, externalUrl: undefined }) {}
 
-  of(payload: WebhookPayload, templates: TemplateSet, template: string): Rendering {
+  /** `acknowledgement` is the payload's for good: the rendering is kept by payload. */
+  of(payload: WebhookPayload, templates: TemplateSet, template: string, acknowledgement?: Acknowledgement): Rendering {
     let byTemplate = this.#bySet.get(templates);
     if (!byTemplate) this.#bySet.set(templates, (byTemplate = new Map<string, WeakMap<WebhookPayload, Rendering>>()));
     let byPayload = byTemplate.get(template);
     if (!byPayload) byTemplate.set(template, (byPayload = new WeakMap<WebhookPayload, Rendering>()));
     let rendering = byPayload.get(payload);
-    if (!rendering) byPayload.set(payload, (rendering = render(payload, { ...this.look, templates, template })));
+    if (!rendering) byPayload.set(payload, (rendering = render(payload, { ...this.look, templates, template, acknowledgement })));
     return rendering;
   }
 }
 
-function render(payload: WebhookPayload, options: MessageLookWithoutTemplate & { templates: TemplateSet; template: string }): Rendering {
+function render(
+  payload: WebhookPayload,
+  options: MessageLookWithoutTemplate & { templates: TemplateSet; template: string; acknowledgement: Acknowledgement | undefined },
+): Rendering {
   try {
     return { messages: [renderPayload(payload, options).message] };
   } catch (error) {

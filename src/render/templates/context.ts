@@ -86,9 +86,39 @@ export interface EmbedView {
   url: string | null;
 }
 
+/** Who said "I've got it" for this group (the Acknowledge button or /ack), while it fires. */
+export interface AcknowledgementView {
+  user_id: string;
+  /** `<@id>`: shows the name, never pings (only the route's mentions may). */
+  mention: string;
+  /** When, in epoch milliseconds; `{{ acknowledgement.at | discord_time }}` says "5 minutes ago". */
+  at: number;
+  /** The mention of whoever had acknowledged it before this person took it over; nil otherwise. */
+  took_over_from: string | null;
+}
+
+/** An acknowledgement as rendering is handed it. */
+export interface Acknowledgement {
+  userId: string;
+  at: number;
+  tookOverFrom?: { userId: string; at: number } | undefined;
+}
+
+export function acknowledgementView(acknowledgement: Acknowledgement | undefined): AcknowledgementView | null {
+  if (!acknowledgement) return null;
+  return {
+    user_id: acknowledgement.userId,
+    mention: `<@${acknowledgement.userId}>`,
+    at: acknowledgement.at,
+    took_over_from: acknowledgement.tookOverFrom ? `<@${acknowledgement.tookOverFrom.userId}>` : null,
+  };
+}
+
 export interface MessageScope {
   reason: NotificationReason;
   mentions: string;
+  /** Set while someone has acknowledged the firing group; nil otherwise. */
+  acknowledgement: AcknowledgementView | null;
   receiver: string;
   status: 'firing' | 'resolved';
   groupKey: string;
@@ -115,6 +145,7 @@ export interface ScopeInput {
   reason: NotificationReason;
   mentions: string;
   externalUrl: string;
+  acknowledgement?: Acknowledgement | undefined;
 }
 
 /** Labels shown elsewhere in a message (the title says the name and severity). */
@@ -239,6 +270,8 @@ export function messageScope(payload: WebhookPayload, input: ScopeInput): Messag
   return {
     reason: input.reason,
     mentions: input.mentions,
+    // Only a firing group is acknowledged: a resolved one has nothing left to take care of.
+    acknowledgement: payload.status === 'firing' ? acknowledgementView(input.acknowledgement) : null,
     receiver: payload.receiver,
     status: payload.status,
     groupKey: payload.groupKey,

@@ -2,7 +2,7 @@ import type { WebhookPayload } from '../../alertmanager/webhook.js';
 import type { MessageDraft } from '../../discord/fit.js';
 import { NO_PINGS, type Mentions } from '../../discord/mentions.js';
 import type { CompiledMessage, CompiledTemplate } from './compile.js';
-import { messageScope, type NotificationReason } from './context.js';
+import { messageScope, type Acknowledgement, type NotificationReason } from './context.js';
 import type { RenderMode } from './liquid.js';
 import { renderMessage } from './render-message.js';
 import type { SectionName } from './schema.js';
@@ -16,6 +16,8 @@ export interface TemplateRenderOptions {
   externalUrl?: string | undefined;
   username?: string | undefined;
   avatarUrl?: string | undefined;
+  /** Who acknowledged the group, shown while it fires. */
+  acknowledgement?: Acknowledgement | undefined;
 }
 
 export function reasonOf(payload: WebhookPayload, reason: NotificationReason | undefined): NotificationReason {
@@ -38,7 +40,12 @@ export function sectionFor(
 /** The draft a template makes of a payload, before fitting. */
 export function templateDraft(template: CompiledTemplate, payload: WebhookPayload, options: TemplateRenderOptions, mode: RenderMode): MessageDraft {
   const reason = reasonOf(payload, options.reason);
-  const scope = messageScope(payload, { reason, mentions: options.mentions?.text ?? '', externalUrl: options.externalUrl ?? payload.externalURL });
+  const scope = messageScope(payload, {
+    reason,
+    mentions: options.mentions?.text ?? '',
+    externalUrl: options.externalUrl ?? payload.externalURL,
+    acknowledgement: options.acknowledgement,
+  });
   const draft = renderMessage(sectionFor(template, payload, reason).message, scope, mode);
   // Only the given mentions may ping: an id or @everyone written into content by a label stays text.
   if (draft.content) draft.allowed_mentions = options.mentions?.allowed ?? NO_PINGS;

@@ -6,7 +6,7 @@ import { compileTemplate, type CompiledTemplate, type Shapes } from './compile.j
 import { embedScope, itemScope, messageScope, NOTIFICATION_REASONS, type NotificationReason } from './context.js';
 import { reasonOf, templateDraft } from './draft.js';
 import { TemplateError } from './errors.js';
-import { SAMPLE_PAYLOADS } from './samples.js';
+import { SAMPLE_ACKNOWLEDGEMENT, SAMPLE_PAYLOADS } from './samples.js';
 import { templateFileSchema, type TemplateFileSpec } from './schema.js';
 import { TemplateSource, type YamlPath } from './source.js';
 import { shapeOf } from './variables.js';
@@ -26,7 +26,7 @@ function shapes(): Shapes {
   if (cachedShapes) return cachedShapes;
   const sample = Object.values(SAMPLE_PAYLOADS)[0];
   if (!sample) throw new Error('no sample payloads');
-  const message = messageScope(sample, { reason: 'new', mentions: '', externalUrl: sample.externalURL });
+  const message = messageScope(sample, { reason: 'new', mentions: '', externalUrl: sample.externalURL, acknowledgement: SAMPLE_ACKNOWLEDGEMENT });
   const embed = embedScope(message, 'all', message.alerts, 0, 1);
   const [alert] = message.alerts;
   if (!alert) throw new Error('a sample payload without alerts');
@@ -76,8 +76,10 @@ function checkAgainstSamples(template: CompiledTemplate): void {
     for (const reason of reasons) {
       round += 1;
       const mentions = round % 2 === 0 ? mentionsOf(['123456789012345678'], []) : undefined;
+      // Every other round acknowledged, a taken-over one among them, so both branches are checked.
+      const acknowledgement = round % 3 === 0 ? undefined : round % 3 === 1 ? SAMPLE_ACKNOWLEDGEMENT : { userId: SAMPLE_ACKNOWLEDGEMENT.userId, at: SAMPLE_ACKNOWLEDGEMENT.at };
       try {
-        templateDraft(template, payload, { reason, mentions }, 'check');
+        templateDraft(template, payload, { reason, mentions, acknowledgement }, 'check');
       } catch (error) {
         const note = ` (with the sample payload "${sample}", reason ${reason})`;
         if (error instanceof TemplateError) throw new TemplateError(error.file, error.position, `${error.problem}${note}`);

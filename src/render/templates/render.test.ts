@@ -169,6 +169,21 @@ describe.each(NAMES)('the shipped %s template', (template) => {
     expect(quiet.allowed_mentions).toBeUndefined();
   });
 
+  it('says who acknowledged a firing group and since when, pinging nobody, and forgets it once resolved', () => {
+    const at = Date.UTC(2026, 10, 25, 14, 5);
+    const acknowledgement = { userId: '333333333333333333', at, tookOverFrom: { userId: '444444444444444444', at: 0 } };
+    const firing = renderChecked(template, makePayload(manyAlerts(2)), { mentions: mentionsOf(['123456789012345678'], []), acknowledgement });
+    expect(allText(firing)).toContain(`<@333333333333333333> <t:${at / 1000}:R>, taking over from <@444444444444444444>`);
+    expect(firing.content).toBe('<@&123456789012345678>');
+    expect(firing.allowed_mentions).toEqual({ parse: [], roles: ['123456789012345678'] });
+    const one = renderChecked(template, makePayload(manyAlerts(1)), { acknowledgement: { userId: '333333333333333333', at } });
+    expect(allText(one)).toContain(`<@333333333333333333> <t:${at / 1000}:R>`);
+    expect(allText(one)).not.toContain("taking over");
+    expect(one.allowed_mentions).toBeUndefined();
+    const resolved = renderChecked(template, makePayload(manyAlerts(2).map(resolvedAlert)), { acknowledgement });
+    expect(allText(resolved)).not.toContain('333333333333333333');
+  });
+
   it('sets the username and avatar, and uses the configured Alertmanager address in links', () => {
     const message = renderChecked(template, makePayload(manyAlerts(2)), { username: 'Alerts', avatarUrl: 'https://example/a.png', externalUrl: 'https://am.example' });
     expect(message).toMatchObject({ username: 'Alerts', avatar_url: 'https://example/a.png' });

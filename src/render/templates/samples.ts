@@ -1,4 +1,5 @@
 import { GO_ZERO_TIME, type WebhookAlert, type WebhookPayload } from '../../alertmanager/webhook.js';
+import type { Acknowledgement } from './context.js';
 
 /**
  * Payloads every template is rendered against when it is loaded, so a mistake shows at start
@@ -84,3 +85,13 @@ export const SAMPLE_PAYLOADS: Readonly<Record<string, WebhookPayload>> = {
     { truncatedAlerts: 2 },
   ),
 };
+
+/** An acknowledgement taken over from someone else, for checking templates and the preview page. */
+export const SAMPLE_ACKNOWLEDGEMENT: Acknowledgement = {
+  userId: '234567890123456789',
+  at: Date.parse('2026-11-25T14:05:00Z'),
+  tookOverFrom: { userId: '345678901234567890', at: Date.parse('2026-11-25T14:02:00Z') },
+};
+
+/** A group as someone acknowledged it: drawn with SAMPLE_ACKNOWLEDGEMENT on the preview page. */
+export const SAMPLE_ACKNOWLEDGED_PAYLOAD: WebhookPayload = payload([k8s, nextcloud, registry], { alertname: 'DiskSpaceLow' });

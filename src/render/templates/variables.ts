@@ -8,7 +8,7 @@ import { liquid, type CompiledText } from './liquid.js';
 export type ScopeShape = ReadonlyMap<string, ReadonlySet<string> | null>;
 
 /** Objects whose properties are fixed, so a misspelt property is caught too. */
-const FIXED_OBJECTS = new Set(['group', 'embed', 'alert']);
+const FIXED_OBJECTS = new Set(['group', 'embed', 'alert', 'acknowledgement']);
 
 export function shapeOf(scope: object, extra: readonly string[] = []): ScopeShape {
   const shape = new Map<string, ReadonlySet<string> | null>();

@@ -10,7 +10,8 @@ import type { PoolClient } from 'pg';
  *
  * Version 2 is what several replicas share: the leader's lease (its holder, expiry, and a fencing
  * token that grows with every new term, checked by every write the leader makes) and the inbox
- * of webhooks any replica took and the leader has yet to apply.
+ * of webhooks any replica took and the leader has yet to apply. Version 3 keeps firing groups as
+ * incidents: who acknowledged them and how far their escalation got.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -92,6 +93,21 @@ export const MIGRATIONS: readonly string[] = [
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     payload     json NOT NULL,
     received_at bigint NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE incidents (
+    ref             text PRIMARY KEY,
+    route           text NOT NULL,
+    group_key       text NOT NULL,
+    destination     text NOT NULL,
+    group_labels    json NOT NULL,
+    external_url    text NOT NULL,
+    notification    json NOT NULL,
+    firing_since    bigint NOT NULL,
+    acknowledgement json,
+    escalated_steps integer NOT NULL DEFAULT 0,
+    updated_at      bigint NOT NULL
   );
   `,
 ];
