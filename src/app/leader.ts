@@ -106,7 +106,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
     cleanup,
   );
   wakeDelivery = (destination) => delivery.wake(destination);
-  const retention = new Retention({ outbox: state.outbox, silenceTargets, clock, logger: logger.child({ module: 'retention' }) });
+  const retention = new Retention({ outbox: state.outbox, silenceTargets, incidents: state.incidents, clock, logger: logger.child({ module: 'retention' }) });
   retention.start();
   cleanup.defer('retention', () => retention.stop());
   const watchdog = await startWatchdog({ config, state: state.watchdog, clock, logger, delivery }, cleanup);

@@ -11,7 +11,7 @@ export interface State {
   engine: EngineRepository;
   outbox: Outbox & { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargetRepository;
-  incidents: IncidentRepository;
+  incidents: IncidentRepository & { prune(before: number): Promise<void> };
   watchdog: StateStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;

@@ -12,6 +12,8 @@ export const RETENTION = {
   deadEntriesMs: 7 * DAY_MS,
   /** A silence button's target, counted from the last message that showed the buttons. */
   silenceTargetsMs: 7 * DAY_MS,
+  /** An incident whose group is gone without resolving (its route was removed), counted from its last change. */
+  incidentsMs: 7 * DAY_MS,
 } as const;
 
 /** Retention is applied hourly: the tables it trims grow by at most a few rows an hour. */
@@ -20,6 +22,7 @@ export const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
 export interface RetentionOptions {
   outbox: { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargets;
+  incidents?: { prune(before: number): Promise<void> };
   clock: Clock;
   logger: Logger;
 }
@@ -45,6 +48,7 @@ export class Retention {
     try {
       await this.options.outbox.prune(now - RETENTION.messageIdsMs, now - RETENTION.deadEntriesMs);
       await this.options.silenceTargets.prune(now - RETENTION.silenceTargetsMs);
+      await this.options.incidents?.prune(now - RETENTION.incidentsMs);
     } catch (error) {
       this.options.logger.warn({ err: error }, 'retention pass failed; the next one tries again');
     }

@@ -61,6 +61,7 @@ export class IncidentStore implements IncidentRepository {
         ON CONFLICT (ref) DO UPDATE SET destination = excluded.destination, group_labels = excluded.group_labels,
           external_url = excluded.external_url, notification = excluded.notification, updated_at = excluded.updated_at`),
       clear: db.prepare('DELETE FROM incidents WHERE ref = ?'),
+      prune: db.prepare('DELETE FROM incidents WHERE updated_at < ? AND group_key NOT IN (SELECT group_key FROM groups)'),
       acknowledge: db.prepare('UPDATE incidents SET acknowledgement = ?, updated_at = ? WHERE ref = ?'),
       // An entry not being sent will be rendered later, and then shows the acknowledgement.
       waiting: db.prepare<[string, string], { id: number }>(
@@ -106,6 +107,13 @@ export class IncidentStore implements IncidentRepository {
   clear(ref: string): Promise<void> {
     return commit(this.health, () => {
       this.statements.clear.run(ref);
+    });
+  }
+
+  /** Retention: incidents of groups that are gone (a route removed, a group that never resolved), untouched since `before`. */
+  prune(before: number): Promise<void> {
+    return commit(this.health, () => {
+      this.statements.prune.run(before);
     });
   }
 

@@ -444,6 +444,19 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
     expect((await after.outbox.depth()).find((row) => row.state === 'pending')?.count).toBe(2);
   });
 
+  it('prunes incidents whose group is gone and that were untouched since a time, and keeps the others', async () => {
+    const { state } = await open({ fresh: true });
+    const group = { groupKey: 'live', route: 'default', groupLabels: {}, externalUrl: '', nextFlushAt: T0, hasFlushed: true };
+    await state.engine.saveIngest({ groups: [group], alerts: [] });
+    const track = (ref: string, groupKey: string, at: number) =>
+      state.incidents.track({ ref, route: 'default', groupKey, destination: 'default', notification: notification(groupKey, 'first') }, at);
+    await track('of-live-group', 'live', T0);
+    await track('gone-long-ago', 'gone', T0);
+    await track('gone-recently', 'gone-too', T0 + 2 * MINUTE);
+    await state.incidents.prune(T0 + MINUTE);
+    expect((await state.incidents.list()).map((incident) => incident.ref).sort()).toEqual(['gone-recently', 'of-live-group']);
+  });
+
   it("keeps the dead man's switch state under its key", async () => {
     const { state, close } = await open({ fresh: true });
     expect(await state.watchdog.get('dead-mans-switch')).toBeUndefined();

@@ -80,6 +80,13 @@ export class PostgresIncidentStore implements IncidentRepository {
     });
   }
 
+  /** Retention, as in the SQLite store: incidents of groups that are gone, untouched since `before`. */
+  prune(before: number): Promise<void> {
+    return this.db.write(async (sql) => {
+      await sql.query('DELETE FROM incidents WHERE updated_at < $1 AND group_key NOT IN (SELECT group_key FROM groups)', [before]);
+    });
+  }
+
   async acknowledge(ref: string, acknowledgement: Acknowledgement, now: number): Promise<Incident | undefined> {
     let incident: Incident | undefined;
     await this.db.write(async (sql) => {
