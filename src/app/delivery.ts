@@ -67,7 +67,8 @@ export function startDelivery(options: DeliveryOptions, cleanup: CleanupStack): 
       destination.name,
       new OutboxWorker({
         destination,
-        outbox: digests,
+        // In a forum every incident is a post of its own: there is no channel stream for a digest to lead.
+        outbox: destination.threads ? outbox : digests,
         render,
         clock,
         sleep: options.sleep,
