@@ -56,11 +56,6 @@ export class Leadership {
     return this.options.durationMs / 3;
   }
 
-  /** The term this replica leads in, or undefined while it follows. */
-  currentTerm(): Term | undefined {
-    return this.term;
-  }
-
   isLeader(): boolean {
     return this.term !== undefined;
   }
