@@ -202,6 +202,11 @@ describe('every panel query, run against a real Prometheus scraping a working am
       { AMCORD_GROUPING_GROUP_WAIT: '0s', AMCORD_GROUPING_GROUP_INTERVAL: '1s', AMCORD_DISCORD_WEBHOOK_URL: webhook.url },
       `
 alertmanager: { url: "${alertmanager.url}" }
+# A route that escalates, so the escalation panel has its series (at 0 until a group goes unacknowledged).
+routes:
+  - name: oncall
+    matchers: ['severity="critical"']
+    escalation: [{ after: 15m, roles: ['111111111111111111'] }]
 bot:
   enabled: true
   token: "${TOKEN}"

@@ -4,6 +4,7 @@ import { makeScrubber } from '../log/scrub.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
 import type { Incidents } from '../incidents/incidents.js';
+import type { SubscriptionRepository } from '../incidents/subscriptions.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../util/sleep.js';
@@ -15,6 +16,8 @@ export interface BotParts {
   controls: MessageControls;
   /** Re-tags and archives forum posts (destinations with threads). */
   threadControl: ThreadControl;
+  /** Posts as the bot into a member's DMs; `onRefused` hears of a member who takes none. */
+  directMessages: (name: string, userId: string, onRefused: (userId: string, reason: string) => Promise<void>) => Destination;
 }
 
 export interface BotOptions {
@@ -24,6 +27,8 @@ export interface BotOptions {
   metrics: Metrics;
   clock: Clock;
   incidents: Incidents;
+  /** For /subscribe, /unsubscribe and /subscriptions. */
+  subscriptions: SubscriptionRepository;
   /** An acknowledgement queued an edit of the living message at this destination. */
   wake: (destination: string) => void;
 }
@@ -45,11 +50,12 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
     open: () => incidents.open(),
     onAcknowledged: (kind: 'acknowledged' | 'taken_over') => metrics.acknowledgements.inc({ kind }),
   };
-  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), acknowledgements);
+  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), acknowledgements, options.subscriptions);
   cleanup.defer('Discord bot', () => bot.stop());
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
+    directMessages: (name, userId, onRefused) => new parts.DirectMessageDestination(name, bot.client.rest, userId, onRefused),
     threadControl: parts.threadControlFor(bot.client.rest, logger.child({ module: 'bot' }), makeScrubber(loaded.secrets)),
     controls: (message, notification, acknowledged) => parts.withSilenceControls(message, notification, silenceTargets, clock.now(), acknowledged),
   };

@@ -19,6 +19,7 @@ import type { CleanupStack } from './cleanup-stack.js';
 import { startDelivery } from './delivery.js';
 import { startEscalation } from './escalation.js';
 import { startIngest } from './ingest.js';
+import { startSubscriptions } from './subscriptions.js';
 import type { State } from './state.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -67,7 +68,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
   const incidents = new Incidents(state.incidents, clock);
   // The bot starts first; an acknowledgement made before delivery runs waits in the outbox.
   let wakeDelivery = (_destination: string): void => undefined;
-  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, incidents, wake: (destination) => wakeDelivery(destination) }, cleanup);
+  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, incidents, subscriptions: state.subscriptions, wake: (destination) => wakeDelivery(destination) }, cleanup);
 
   const shutdown = new AbortController();
   const destinations = createDestinations(config, {
@@ -106,6 +107,10 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
     cleanup,
   );
   wakeDelivery = (destination) => delivery.wake(destination);
+  if (bot) {
+    const { outbox, subscriptions } = state;
+    await startSubscriptions({ config, outbox, incidents: state.incidents, subscriptions, bot, settings, controls: bot.controls, clock, logger, metrics, mayDeliver: deps.mayDeliver }, cleanup);
+  }
   const retention = new Retention({ outbox: state.outbox, silenceTargets, incidents: state.incidents, clock, logger: logger.child({ module: 'retention' }) });
   retention.start();
   cleanup.defer('retention', () => retention.stop());

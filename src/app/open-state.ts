@@ -5,6 +5,7 @@ import { IncidentStore } from '../store/incident-store.js';
 import { KvStore } from '../store/kv-store.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { SilenceTargetStore } from '../store/silence-target-store.js';
+import { SubscriptionStore } from '../store/subscription-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { State, StateOptions } from './state.js';
@@ -34,6 +35,7 @@ function openSqliteState(dataDir: string, cleanup: CleanupStack, options: StateO
     outbox,
     silenceTargets: new SilenceTargetStore(db, health),
     incidents: new IncidentStore(db, outbox, health),
+    subscriptions: new SubscriptionStore(db, outbox, health),
     watchdog: new KvStore(db, health),
     storageStatus: () => health.status(),
     location: `sqlite:${dataDir}`,

@@ -6,6 +6,7 @@ import { PostgresKvStore } from '../store/postgres/kv-store.js';
 import { PostgresLeaseStore } from '../store/postgres/lease-store.js';
 import { PostgresOutboxStore } from '../store/postgres/outbox-store.js';
 import { PostgresSilenceTargetStore } from '../store/postgres/silence-target-store.js';
+import { PostgresSubscriptionStore } from '../store/postgres/subscription-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { State, StateOptions } from './state.js';
@@ -25,6 +26,7 @@ export async function openPostgresState(url: string, leaseDuration: number, clea
     outbox,
     silenceTargets: new PostgresSilenceTargetStore(db),
     incidents: new PostgresIncidentStore(db, outbox),
+    subscriptions: new PostgresSubscriptionStore(db, outbox),
     watchdog: new PostgresKvStore(db),
     storageStatus: () => db.health.status(),
     location: `postgresql:${db.where}`,

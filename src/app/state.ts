@@ -4,6 +4,7 @@ import type { SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Outbox } from '../delivery/ports.js';
 import type { EngineRepository } from '../engine/ports.js';
 import type { IncidentRepository } from '../incidents/ports.js';
+import type { SubscriptionRepository } from '../incidents/subscriptions.js';
 import type { StateStore } from '../watchdog/dead-mans-switch.js';
 
 /** amcord's durable state, as the layers that use it declared it. */
@@ -12,6 +13,7 @@ export interface State {
   outbox: Outbox & { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargetRepository;
   incidents: IncidentRepository & { prune(before: number): Promise<void> };
+  subscriptions: SubscriptionRepository;
   watchdog: StateStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;

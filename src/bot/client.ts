@@ -10,6 +10,7 @@ import { loggableError } from './redact.js';
 import { DEFAULT_DEFER_AFTER_MS } from './interactions/respond.js';
 import type { SilenceButtonOptions } from './silences/silence-buttons.js';
 import type { Acknowledgements } from './incidents/acknowledge.js';
+import type { SubscriptionRepository } from '../incidents/subscriptions.js';
 
 export interface StartBotOptions {
   config: Config;
@@ -20,6 +21,8 @@ export interface StartBotOptions {
   silenceButtons?: SilenceButtonOptions;
   /** Enables the Acknowledge button and /ack; without it both say they are not set up. */
   acknowledgements?: Acknowledgements;
+  /** Enables /subscribe, /unsubscribe and /subscriptions. */
+  subscriptions?: SubscriptionRepository;
   /** Told how each command and button ended (answered, refused, failed), for metrics. */
   onHandled?: (name: string, outcome: InteractionOutcome) => void;
   /** Injected clock; default the system clock. */
@@ -64,6 +67,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     resolveSilenceTarget: options.silenceButtons?.resolveSilenceTarget,
     onSilenced: options.silenceButtons?.onSilenced,
     acknowledgements: options.acknowledgements,
+    subscriptions: options.subscriptions,
     onHandled: options.onHandled,
     scrub,
   };

@@ -5,6 +5,7 @@
  */
 export { BotChannelDestination } from '../delivery/bot-channel-destination.js';
 export { startBot, type RunningBot } from './client.js';
+export { DirectMessageDestination } from './direct-messages.js';
 export { registerCommands } from './commands/register.js';
 export { countedInteractions } from './interactions/counted.js';
 export { withSilenceControls } from './silences/message-controls.js';

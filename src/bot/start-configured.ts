@@ -6,6 +6,7 @@ import { PrometheusClient } from '../prometheus/client.js';
 import { startBot, type RunningBot } from './client.js';
 import { registerCommands } from './commands/register.js';
 import type { Acknowledgements } from './incidents/acknowledge.js';
+import type { SubscriptionRepository } from '../incidents/subscriptions.js';
 
 /**
  * The bot as the configuration describes it: clients for Alertmanager and Prometheus, silence
@@ -18,6 +19,7 @@ export async function startConfiguredBot(
   targets: SilenceTargets,
   onHandled: (name: string, outcome: string) => void,
   acknowledgements?: Acknowledgements,
+  subscriptions?: SubscriptionRepository,
 ): Promise<RunningBot> {
   const { config } = loaded;
   if (config.bot.register_commands) await registerCommands({ config, logger });
@@ -28,6 +30,7 @@ export async function startConfiguredBot(
     prometheus: new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.request_timeout }),
     onHandled,
     ...(acknowledgements ? { acknowledgements } : {}),
+    ...(subscriptions ? { subscriptions } : {}),
     silenceButtons: {
       resolveSilenceTarget: (ref) => targets.resolve(ref),
       onSilenced: (silence) => targets.silenced(silence.ref, silence),

@@ -7,3 +7,9 @@ export const UNKNOWN_MESSAGE = 10008;
 
 /** The channel or thread is gone: with threads, someone deleted the group's forum post. */
 export const UNKNOWN_CHANNEL = 10003;
+
+/** The user takes no DMs from the bot: they block them, or share no server with it any more. */
+export const CANNOT_MESSAGE_USER = 50007;
+
+/** The user does not exist (a deleted account). */
+export const UNKNOWN_USER = 10013;

@@ -29,6 +29,9 @@ export interface MetricsSources {
   isLeader: () => boolean;
 }
 
+/** The outbox depth's destination label for every subscriber's DMs. */
+const DIRECT_MESSAGES = 'direct-messages';
+
 /** Why a leader stopped leading (cluster/leadership.ts), seeded at 0. */
 const STEP_DOWN_CAUSES = ['taken-over', 'refused-write', 'failed-start', 'lapsed', 'shutdown'] as const;
 
@@ -130,6 +133,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly directMessages = new Counter({
+    name: 'amcord_direct_messages_total',
+    help: 'DMs to subscribers (/subscribe) of new firing groups, by outcome: sent, or refused (the member takes no DMs and was dropped).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources, destinations: readonly string[]) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -143,7 +153,16 @@ export class Metrics {
         if (!rows) return;
         this.reset();
         for (const destination of destinations) this.set({ destination, state: 'pending' }, 0);
-        for (const row of rows) this.set({ destination: row.destination, state: row.state }, row.count);
+        // DMs wait under one destination per member (dm:<user id>): counted together, one series.
+        const counts = new Map<string, { destination: string; state: string; count: number }>();
+        for (const row of rows) {
+          const destination = row.destination.startsWith('dm:') ? DIRECT_MESSAGES : row.destination;
+          const key = `${destination}\n${row.state}`;
+          const total = counts.get(key) ?? { destination, state: row.state, count: 0 };
+          total.count += row.count;
+          counts.set(key, total);
+        }
+        for (const row of counts.values()) this.set({ destination: row.destination, state: row.state }, row.count);
       },
     });
     new Gauge({
@@ -172,6 +191,7 @@ export class Metrics {
     for (const labels of DELIVERY_REQUESTS) this.discordRequests.zero(labels);
     for (const outcome of GRAPH_OUTCOMES) this.graphs.inc({ outcome }, 0);
     for (const kind of ['acknowledged', 'taken_over']) this.acknowledgements.inc({ kind }, 0);
+    for (const outcome of ['sent', 'refused']) this.directMessages.inc({ outcome }, 0);
     for (const destination of destinations) {
       for (const reason of FAILURE_REASONS) this.notificationsFailed.inc({ destination, reason }, 0);
       for (const kind of ['post', 'edit']) this.notificationsSent.inc({ destination, kind }, 0);

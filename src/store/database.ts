@@ -103,6 +103,23 @@ const MIGRATIONS: readonly string[] = [
     updated_at      INTEGER NOT NULL
   );
   `,
+  // Members told of new firing groups by DM, and which incident each was sent (at most once).
+  `
+  CREATE TABLE subscriptions (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id    TEXT NOT NULL,
+    matchers   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (user_id, matchers)
+  );
+  CREATE TABLE subscription_notices (
+    user_id      TEXT NOT NULL,
+    ref          TEXT NOT NULL,
+    firing_since INTEGER NOT NULL,
+    sent_at      INTEGER NOT NULL,
+    PRIMARY KEY (user_id, ref, firing_since)
+  );
+  `,
 ];
 
 function migrate(db: Db): void {

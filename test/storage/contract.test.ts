@@ -457,6 +457,54 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
     expect((await state.incidents.list()).map((incident) => incident.ref).sort()).toEqual(['gone-recently', 'of-live-group']);
   });
 
+  it('keeps subscriptions per member across a restart: the same matchers once, removed one or all', async () => {
+    const { state, close } = await open({ fresh: true });
+    const ana = '345678901234567890';
+    const bo = '456789012345678901';
+    const critical = await state.subscriptions.subscribe(ana, '{severity="critical"}', T0);
+    expect(critical).toMatchObject({ userId: ana, matchers: '{severity="critical"}', createdAt: T0 });
+    expect(await state.subscriptions.subscribe(ana, '{severity="critical"}', T0 + MINUTE)).toEqual(critical);
+    const db = await state.subscriptions.subscribe(ana, '{team="db"}', T0 + MINUTE);
+    await state.subscriptions.subscribe(bo, '{severity="critical"}', T0 + 2 * MINUTE);
+
+    const after = await reopen(close);
+    expect((await after.subscriptions.ofUser(ana)).map((subscription) => subscription.matchers)).toEqual(['{severity="critical"}', '{team="db"}']);
+    expect((await after.subscriptions.list()).map((subscription) => [subscription.userId, subscription.createdAt])).toEqual([
+      [ana, T0],
+      [ana, T0 + MINUTE],
+      [bo, T0 + 2 * MINUTE],
+    ]);
+    // Someone else's id removes nothing.
+    expect(await after.subscriptions.unsubscribe(bo, db.id)).toBe(0);
+    expect(await after.subscriptions.unsubscribe(ana, db.id)).toBe(1);
+    expect((await after.subscriptions.ofUser(ana)).map((subscription) => subscription.id)).toEqual([critical.id]);
+    expect(await after.subscriptions.unsubscribe(bo)).toBe(1);
+    expect(await after.subscriptions.ofUser(bo)).toEqual([]);
+  });
+
+  it("claims each incident's DM to a member once, with the DM in the outbox, and forgets the claims of ended incidents", async () => {
+    const { state, close } = await open({ fresh: true });
+    const ana = '345678901234567890';
+    const shown = notification('g', 'first');
+    await state.incidents.track({ ref: 'r1', route: 'default', groupKey: 'g', destination: 'default', notification: shown }, T0);
+    const notice = { userId: ana, ref: 'r1', firingSince: T0, notification: shown };
+    expect(await state.subscriptions.notify(notice, T0 + 1)).toBe(true);
+    expect(await state.subscriptions.notify(notice, T0 + 2)).toBe(false);
+    expect(await state.outbox.head(`dm:${ana}`)).toMatchObject({ destination: `dm:${ana}`, kind: 'post', groupKey: 'g', notification: shown });
+
+    const after = await reopen(close);
+    expect(await after.subscriptions.notify(notice, T0 + 3)).toBe(false);
+    // The incident still fires: pruning keeps its claim.
+    await after.subscriptions.prune();
+    expect(await after.subscriptions.notify(notice, T0 + 4)).toBe(false);
+    // The group fires anew later: a new incident, a new DM.
+    expect(await after.subscriptions.notify({ ...notice, firingSince: T0 + 10 * MINUTE }, T0 + 10 * MINUTE)).toBe(true);
+    await after.incidents.clear('r1');
+    await after.subscriptions.prune();
+    expect(await after.subscriptions.notify(notice, T0 + 11 * MINUTE)).toBe(true);
+    expect((await after.outbox.depth()).find((row) => row.destination === `dm:${ana}` && row.state === 'pending')?.count).toBe(1);
+  });
+
   it("keeps the dead man's switch state under its key", async () => {
     const { state, close } = await open({ fresh: true });
     expect(await state.watchdog.get('dead-mans-switch')).toBeUndefined();

@@ -504,6 +504,47 @@ describe('replies', () => {
   });
 });
 
+describe('direct messages', () => {
+  const asBot = (path: string, body: unknown, token = 'Bot one'): Promise<Response> =>
+    fetch(`${fake.apiBase}/v10${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: token }, body: JSON.stringify(body) });
+  const userId = '456789012345678901';
+
+  it('opens one DM channel per user, the same on every call, for a bot only', async () => {
+    const opened = await asBot('/users/@me/channels', { recipient_id: userId });
+    expect(opened.status).toBe(200);
+    const channel = await json<{ id: string; type: number; recipients: Array<{ id: string }> }>(opened);
+    expect(channel).toMatchObject({ type: 1, recipients: [{ id: userId }] });
+    expect((await json<{ id: string }>(await asBot('/users/@me/channels', { recipient_id: userId }))).id).toBe(channel.id);
+    expect(fake.directMessageChannel(userId)).toBe(channel.id);
+    expect((await json<{ id: string }>(await asBot('/users/@me/channels', { recipient_id: '567890123456789012' }))).id).not.toBe(channel.id);
+    expect((await asBot('/users/@me/channels', { recipient_id: userId }, 'Bearer x')).status).toBe(401);
+
+    await asBot(`/channels/${channel.id}/messages`, { content: 'CPU high' });
+    expect(fake.directMessages(userId).map((message) => message.content)).toEqual(['CPU high']);
+  });
+
+  it('needs a snowflake recipient_id', async () => {
+    for (const body of [{}, { recipient_id: 'someone' }]) {
+      const response = await asBot('/users/@me/channels', body);
+      expect(response.status).toBe(400);
+      const error = await json<DiscordErrorBody>(response);
+      expect(error.code).toBe(50035);
+      expect(errorCodesAt(error.errors, ['recipient_id'])).toHaveLength(1);
+    }
+  });
+
+  it('refuses messages to a user who takes no DMs with 403 50007, though the channel opens', async () => {
+    fake.refuseDirectMessages(userId);
+    const opened = await asBot('/users/@me/channels', { recipient_id: userId });
+    expect(opened.status).toBe(200);
+    const { id } = await json<{ id: string }>(opened);
+    const refused = await asBot(`/channels/${id}/messages`, { content: 'CPU high' });
+    expect(refused.status).toBe(403);
+    expect(await json<DiscordErrorBody>(refused)).toMatchObject({ code: 50007, message: 'Cannot send messages to this user' });
+    expect(fake.directMessages(userId)).toEqual([]);
+  });
+});
+
 describe('forum channels and threads', () => {
   let forum: ReturnType<FakeDiscord['createForumChannel']>;
   let inForum: FakeWebhook;

@@ -321,6 +321,18 @@ export interface FakeDiscord {
   threads(filter?: { parentId?: string }): FakeThread[];
   /** Someone deleted the thread and its messages: later requests naming it get 404 Unknown Channel. */
   deleteThread(id: string): boolean;
+  /**
+   * The DM channel the bot opened with this user (POST /users/@me/channels), or undefined. Like
+   * Discord, opening it again answers the same channel.
+   */
+  directMessageChannel(userId: string): string | undefined;
+  /** Copies of the messages in the bot's DM channel with this user, in creation order. */
+  directMessages(userId: string): StoredMessage[];
+  /**
+   * From now on the user takes no DMs from the bot (they left every server it shares, or block
+   * DMs): the channel still opens, but each message in it gets 403 50007, as on Discord.
+   */
+  refuseDirectMessages(userId: string): void;
   /** Clears requests, messages, rate-limit windows and pending faults; keeps webhooks and routes. */
   reset(): void;
   close(): Promise<void>;
@@ -379,6 +391,7 @@ export const DiscordErrorCode = {
   unknownChannel: 10003,
   unknownWebhook: 10015,
   threadArchived: 50083,
+  cannotMessageUser: 50007,
   forumNeedsThread: 220001,
   unknownMessage: 10008,
   emptyMessage: 50006,
@@ -1241,6 +1254,10 @@ class FakeDiscordServer implements FakeDiscord {
   private readonly store = new Map<string, StoredMessage>();
   private readonly forums = new Map<string, FakeForum>();
   private readonly threadsById = new Map<string, FakeThread>();
+  /** The bot's DM channels: by recipient, and the recipient of each. */
+  private readonly dmChannels = new Map<string, string>();
+  private readonly dmRecipients = new Map<string, string>();
+  private readonly refusingDms = new Set<string>();
   private readonly builtinRoutes: Route[] = [];
   private readonly extraRoutes: Route[] = [];
   private readonly faults: PendingFault[] = [];
@@ -1323,6 +1340,19 @@ class FakeDiscordServer implements FakeDiscord {
   deleteThread(id: string): boolean {
     for (const message of this.store.values()) if (message.channelId === id) this.store.delete(message.id);
     return this.threadsById.delete(id);
+  }
+
+  directMessageChannel(userId: string): string | undefined {
+    return this.dmChannels.get(userId);
+  }
+
+  directMessages(userId: string): StoredMessage[] {
+    const channelId = this.dmChannels.get(userId);
+    return channelId === undefined ? [] : this.messages({ channelId });
+  }
+
+  refuseDirectMessages(userId: string): void {
+    this.refusingDms.add(userId);
   }
 
   messages(filter: MessageFilter = {}): StoredMessage[] {
@@ -1562,7 +1592,17 @@ class FakeDiscordServer implements FakeDiscord {
     // The bot posting in a channel: stored like an application-owned webhook's messages, so
     // components (buttons) are kept and messages(channelId) finds them.
     const channelBucket = { bucket: (params: Record<string, string>) => `channel:${params.channelId ?? ''}` };
-    add('POST', '/channels/:channelId/messages', this.asBot((context, poster) => this.createMessage(context, poster)), channelBucket);
+    add('POST', '/users/@me/channels', this.asBot((context) => this.openDirectMessage(context)));
+    add(
+      'POST',
+      '/channels/:channelId/messages',
+      this.asBot((context, poster) => {
+        const recipient = this.dmRecipients.get(context.params.channelId ?? '');
+        if (recipient !== undefined && this.refusingDms.has(recipient)) return discordError(403, DiscordErrorCode.cannotMessageUser, 'Cannot send messages to this user');
+        return this.createMessage(context, poster);
+      }),
+      channelBucket,
+    );
     add(
       'PATCH',
       '/channels/:channelId/messages/:messageId',
@@ -1590,6 +1630,31 @@ class FakeDiscordServer implements FakeDiscord {
       }),
       channelBucket,
     );
+  }
+
+  /**
+   * Create DM: `recipient_id` (a snowflake) is required; the bot gets one DM channel per user,
+   * the same one every time. Whether the user takes DMs is only known when a message is sent.
+   */
+  private openDirectMessage(context: RouteContext): RouteResponse {
+    const body = readJsonObject(context);
+    if (!body.ok) return body.response;
+    const raw = body.value.recipient_id;
+    if (raw === undefined) return invalidFormBody([{ path: ['recipient_id'], code: 'BASE_TYPE_REQUIRED', message: 'This field is required' }]);
+    if (!((typeof raw === 'string' || typeof raw === 'number') && /^\d{1,20}$/.test(String(raw)))) {
+      return invalidFormBody([{ path: ['recipient_id'], code: 'NUMBER_TYPE_COERCE', message: `Value ${literal(raw)} is not snowflake.` }]);
+    }
+    const recipient = String(raw);
+    let channelId = this.dmChannels.get(recipient);
+    if (channelId === undefined) {
+      channelId = nextSnowflake();
+      this.dmChannels.set(recipient, channelId);
+      this.dmRecipients.set(channelId, recipient);
+    }
+    return {
+      status: 200,
+      body: { id: channelId, type: 1, last_message_id: null, flags: 0, recipients: [{ id: recipient, username: `user${recipient.slice(-4)}`, discriminator: '0', global_name: null, avatar: null }] },
+    };
   }
 
   /** The bot's own "poster" per channel; needs a bot token, as Discord's channel routes do. */

@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Actor } from '../interactions/actor.js';
 import type { BotClients } from '../clients.js';
 import type { Acknowledgements } from '../incidents/acknowledge.js';
+import type { SubscriptionRepository } from '../../incidents/subscriptions.js';
 import type { Access } from '../interactions/permissions.js';
 import type { BotReply, Choice } from '../interactions/reply.js';
 
@@ -14,6 +15,8 @@ export interface CommandContext {
   now: Date;
   /** Present when amcord tracks incidents (it does whenever it delivers). */
   acknowledgements?: Acknowledgements | undefined;
+  /** Present when the bot may DM subscribers (/subscribe). */
+  subscriptions?: SubscriptionRepository | undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOption
 import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from '../silences/silence-buttons.js';
 import { parseAcknowledgeButtonId } from '../../incidents/ack-button.js';
 import { acknowledgeReply, type Acknowledgements } from '../incidents/acknowledge.js';
+import type { SubscriptionRepository } from '../../incidents/subscriptions.js';
 
 /** Routes each interaction to its command or button handler; never throws. */
 
@@ -25,6 +26,8 @@ export interface DispatchContext {
   onSilenced?: ((silence: ButtonSilence) => void | Promise<void>) | undefined;
   /** The Acknowledge button and /ack; without it both say they are not set up. */
   acknowledgements?: Acknowledgements | undefined;
+  /** /subscribe and its kin; without it they say they are not set up. */
+  subscriptions?: SubscriptionRepository | undefined;
   /** Told how each command and button ended, for metrics. */
   onHandled?: ((name: string, outcome: InteractionOutcome) => void) | undefined;
   /** Removes secrets from text shown to users or logged. */
@@ -55,7 +58,7 @@ export async function handleInteraction(interaction: Interaction, context: Dispa
 }
 
 function commandContext(actor: Actor, context: DispatchContext): CommandContext {
-  return { clients: context.clients, actor, logger: context.logger, now: context.now(), acknowledgements: context.acknowledgements };
+  return { clients: context.clients, actor, logger: context.logger, now: context.now(), acknowledgements: context.acknowledgements, subscriptions: context.subscriptions };
 }
 
 async function onCommand(interaction: ChatInputCommandInteraction, context: DispatchContext): Promise<InteractionOutcome> {

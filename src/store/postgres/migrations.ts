@@ -11,7 +11,8 @@ import type { PoolClient } from 'pg';
  * Version 2 is what several replicas share: the leader's lease (its holder, expiry, and a fencing
  * token that grows with every new term, checked by every write the leader makes) and the inbox
  * of webhooks any replica took and the leader has yet to apply. Version 3 keeps firing groups as
- * incidents: who acknowledged them and how far their escalation got.
+ * incidents: who acknowledged them and how far their escalation got. Version 4 keeps the members'
+ * DM subscriptions and which incident each member was sent, so none is sent twice.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -108,6 +109,22 @@ export const MIGRATIONS: readonly string[] = [
     acknowledgement json,
     escalated_steps integer NOT NULL DEFAULT 0,
     updated_at      bigint NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE subscriptions (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    text NOT NULL,
+    matchers   text NOT NULL,
+    created_at bigint NOT NULL,
+    UNIQUE (user_id, matchers)
+  );
+  CREATE TABLE subscription_notices (
+    user_id      text NOT NULL,
+    ref          text NOT NULL,
+    firing_since bigint NOT NULL,
+    sent_at      bigint NOT NULL,
+    PRIMARY KEY (user_id, ref, firing_since)
   );
   `,
 ];
