@@ -83,7 +83,8 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
   const { replication } = state;
   // One grapher for the process: its chart stack is loaded once, on the first picture.
-  const graphs = graphStageFor(grapherFor(config, clock), logger, metrics);
+  const grapher = grapherFor(config, clock);
+  const graphs = graphStageFor(grapher, logger, metrics);
 
   const leaderDeps = (mayDeliver: () => boolean): LeaderDeps => ({
     loaded,
@@ -98,6 +99,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     mayDeliver,
     inbox: replication?.inbox,
     graphs,
+    grapher,
   });
   let accept: (payload: WebhookPayload) => Promise<void>;
   if (!replication) {

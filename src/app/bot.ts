@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Destination } from '../delivery/destination.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../util/sleep.js';
@@ -19,6 +20,7 @@ export interface BotOptions {
   silenceTargets: SilenceTargets;
   metrics: Metrics;
   clock: Clock;
+  grapher: Grapher | undefined;
 }
 
 /**
@@ -26,10 +28,10 @@ export interface BotOptions {
  * loaded only then: it alone adds some 35 MB to the process.
  */
 export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupStack): Promise<BotParts | undefined> {
-  const { loaded, logger, silenceTargets, metrics, clock } = options;
+  const { loaded, logger, silenceTargets, metrics, clock, grapher } = options;
   if (!loaded.config.bot.enabled) return undefined;
   const parts = await import('../bot/index.js');
-  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }));
+  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), grapher);
   cleanup.defer('Discord bot', () => bot.stop());
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {

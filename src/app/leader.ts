@@ -3,6 +3,7 @@ import { InboxDrain, type WebhookInbox } from '../cluster/inbox.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createDestinations } from '../delivery/destinations.js';
 import type { GraphStage } from '../delivery/graph-stage.js';
+import type { Grapher } from '../graphs/grapher.js';
 import { Retention } from '../delivery/retention.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
 import { DiscordWebhookClient } from '../discord/webhook-client.js';
@@ -39,6 +40,8 @@ export interface LeaderDeps {
   inbox: WebhookInbox | undefined;
   /** Pictures of the alerts' expressions; undefined when graphs are off. */
   graphs: GraphStage | undefined;
+  /** Draws the bot's /graph and /status pictures; undefined when graphs are off. */
+  grapher: Grapher | undefined;
 }
 
 /** What the leader runs, started: the engine's groups and timers, deliveries, the watchdog, the bot. */
@@ -61,7 +64,7 @@ export interface LeaderParts {
 export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack): Promise<LeaderParts> {
   const { loaded, state, settings, routes, silenceTargets, clock, logger, metrics } = deps;
   const { config } = loaded;
-  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock }, cleanup);
+  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, grapher: deps.grapher }, cleanup);
 
   const shutdown = new AbortController();
   const destinations = createDestinations(config, {

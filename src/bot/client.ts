@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Config } from '../config/schema.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
 import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
 import { type DispatchContext, handleInteraction, type InteractionOutcome } from './interactions/dispatch.js';
@@ -17,6 +18,8 @@ export interface StartBotOptions {
   logger: Logger;
   /** Enables the silence buttons under alert messages; without it a click explains they are off. */
   silenceButtons?: SilenceButtonOptions;
+  /** Draws /graph and the /status picture; without it they answer that graphs are off. */
+  grapher?: Grapher | undefined;
   /** Told how each command and button ended (answered, refused, failed), for metrics. */
   onHandled?: (name: string, outcome: InteractionOutcome) => void;
   /** Injected clock; default the system clock. */
@@ -53,6 +56,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       alertmanager: options.alertmanager,
       prometheus: options.prometheus,
       alertmanagerUiUrl: config.alertmanager.external_url ?? config.alertmanager.url,
+      grapher: options.grapher,
     },
     permissions: config.bot.permissions,
     logger,

@@ -1,6 +1,7 @@
 import { AlertmanagerClient } from '../alertmanager/api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
 import { PrometheusClient } from '../prometheus/client.js';
 import { startBot, type RunningBot } from './client.js';
@@ -16,6 +17,7 @@ export async function startConfiguredBot(
   logger: Logger,
   targets: SilenceTargets,
   onHandled: (name: string, outcome: string) => void,
+  grapher?: Grapher,
 ): Promise<RunningBot> {
   const { config } = loaded;
   if (config.bot.register_commands) await registerCommands({ config, logger });
@@ -25,6 +27,7 @@ export async function startConfiguredBot(
     alertmanager: new AlertmanagerClient({ baseUrl: config.alertmanager.url, timeoutMs: config.alertmanager.request_timeout }),
     prometheus: new PrometheusClient({ baseUrl: config.prometheus.url, timeoutMs: config.prometheus.request_timeout }),
     onHandled,
+    grapher,
     silenceButtons: {
       resolveSilenceTarget: (ref) => targets.resolve(ref),
       onSilenced: (silence) => targets.silenced(silence.ref, silence),
