@@ -143,7 +143,7 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
       type: 'line',
       name: series.name,
       data: series.points.map(([time, value]) => [time, Number.isFinite(value) ? value : null]),
-      showSymbol: false,
+      showSymbol: !drawsALine(series),
       connectNulls: false,
       lineStyle: { color: series.color, width: 2 },
       itemStyle: { color: series.color },
@@ -151,6 +151,11 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
       ...(index === 0 && threshold ? { markLine: thresholdLine(threshold, spec.unit) } : {}),
     })),
   };
+}
+
+/** A series of a point or two (a node that just started) draws no visible line: show its points. */
+export function drawsALine(series: ChartSeries): boolean {
+  return series.points.filter(([, value]) => Number.isFinite(value)).length >= 3;
 }
 
 function thresholdBounds(series: readonly ChartSeries[], threshold: number | undefined): { min?: number; max?: number } {

@@ -1,6 +1,6 @@
 import { GraphicComponent } from 'echarts/components';
 import { init, use, type EChartsCoreOption } from 'echarts/core';
-import { BACKGROUND, FONT_FAMILY, GRID_LINES, MUTED, svgToPng, TEXT, TIME_LABELS, type ChartSeries } from './chart.js';
+import { BACKGROUND, drawsALine, FONT_FAMILY, GRID_LINES, MUTED, svgToPng, TEXT, TIME_LABELS, type ChartSeries } from './chart.js';
 import { formatValue, type Unit } from './units.js';
 
 /**
@@ -166,7 +166,7 @@ function dashboardOption(spec: DashboardSpec): EChartsCoreOption {
         xAxisIndex: index,
         yAxisIndex: index,
         data: series.points.map(([time, value]) => [time, Number.isFinite(value) ? value : null]),
-        showSymbol: false,
+        showSymbol: !drawsALine(series),
         connectNulls: false,
         lineStyle: { color: series.color, width: 1.5 },
         itemStyle: { color: series.color },
