@@ -3,6 +3,7 @@ import type { LeaseRepository, Term } from '../cluster/lease.js';
 import type { Config } from '../config/schema.js';
 import type { SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Outbox } from '../delivery/ports.js';
+import type { StatusBoardStore } from '../delivery/status-board.js';
 import type { EngineRepository } from '../engine/ports.js';
 import { openDatabase } from '../store/database.js';
 import { EngineStore } from '../store/engine-store.js';
@@ -15,7 +16,9 @@ import { PostgresKvStore } from '../store/postgres/kv-store.js';
 import { PostgresLeaseStore } from '../store/postgres/lease-store.js';
 import { PostgresOutboxStore } from '../store/postgres/outbox-store.js';
 import { PostgresSilenceTargetStore } from '../store/postgres/silence-target-store.js';
+import { PostgresStatusBoardStore } from '../store/postgres/status-board-store.js';
 import { SilenceTargetStore } from '../store/silence-target-store.js';
+import { SqliteStatusBoardStore } from '../store/status-board-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import type { StateStore } from '../watchdog/dead-mans-switch.js';
 import type { CleanupStack } from './cleanup-stack.js';
@@ -26,6 +29,7 @@ export interface State {
   outbox: Outbox & { prune(messagesBefore: number, deadBefore: number): Promise<void> };
   silenceTargets: SilenceTargetRepository;
   watchdog: StateStore;
+  statusBoards: StatusBoardStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;
   /** Where the state is, for the start-up log: never a password. */
@@ -73,6 +77,7 @@ function openSqliteState(dataDir: string, cleanup: CleanupStack, options: StateO
     outbox,
     silenceTargets: new SilenceTargetStore(db, health),
     watchdog: new KvStore(db, health),
+    statusBoards: new SqliteStatusBoardStore(db, health),
     storageStatus: () => health.status(),
     location: `sqlite:${dataDir}`,
   };
@@ -89,6 +94,7 @@ async function openPostgresState(url: string, leaseDuration: number, cleanup: Cl
     outbox,
     silenceTargets: new PostgresSilenceTargetStore(db),
     watchdog: new PostgresKvStore(db),
+    statusBoards: new PostgresStatusBoardStore(db),
     storageStatus: () => db.health.status(),
     location: `postgresql:${db.where}`,
     replication: {

@@ -87,6 +87,14 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN attempt_started_at INTEGER;
   `,
+  // The live status board's message per channel, so a restart edits it rather than posting another.
+  `
+  CREATE TABLE status_boards (
+    channel_id  TEXT PRIMARY KEY,
+    message_id  TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  `,
 ];
 
 function migrate(db: Db): void {
