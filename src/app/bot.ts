@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Destination } from '../delivery/destination.js';
+import type { DiscordMessage } from '../discord/types.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
 import type { Grapher } from '../graphs/grapher.js';
@@ -12,6 +13,8 @@ import type { CleanupStack } from './cleanup-stack.js';
 export interface BotParts {
   channelDestination: (name: string, channelId: string) => Destination;
   controls: MessageControls;
+  /** The /status content and picture, for the status board. */
+  statusMessage: () => Promise<DiscordMessage>;
 }
 
 export interface BotOptions {
@@ -37,5 +40,6 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
   return {
     channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
     controls: (message, notification) => parts.withSilenceControls(message, notification, silenceTargets, clock.now()),
+    statusMessage: () => parts.statusBoardMessage(bot.clients, new Date(clock.now())),
   };
 }

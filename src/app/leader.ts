@@ -18,6 +18,7 @@ import type { CleanupStack } from './cleanup-stack.js';
 import { startDelivery } from './delivery.js';
 import { startIngest } from './ingest.js';
 import type { State } from './state.js';
+import { startStatusBoardIfConfigured } from './status-board.js';
 import { startWatchdog } from './watchdog.js';
 
 /** How often the leader looks for webhooks other replicas queued. */
@@ -65,6 +66,7 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
   const { loaded, state, settings, routes, silenceTargets, clock, logger, metrics } = deps;
   const { config } = loaded;
   const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, grapher: deps.grapher }, cleanup);
+  startStatusBoardIfConfigured({ config, bot, store: state.statusBoards, clock, logger, mayAct: deps.mayDeliver }, cleanup);
 
   const shutdown = new AbortController();
   const destinations = createDestinations(config, {

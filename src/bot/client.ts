@@ -3,7 +3,7 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Config } from '../config/schema.js';
 import type { Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
-import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
+import { type BotAlertmanager, type BotClients, type BotPrometheus, describeError } from './clients.js';
 import { type DispatchContext, handleInteraction, type InteractionOutcome } from './interactions/dispatch.js';
 import { commandRegistry } from './commands/registry.js';
 import { makeScrubber } from '../log/scrub.js';
@@ -32,6 +32,8 @@ export interface StartBotOptions {
 
 export interface RunningBot {
   client: Client;
+  /** What the commands answer from, for messages the bot posts on its own (the status board). */
+  clients: BotClients;
   /** Disconnects from Discord. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -101,6 +103,6 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger.warn({ guildId }, 'the bot is not a member of the configured guild; invite it with the bot and applications.commands scopes');
   }
   logger.info({ user: client.user?.tag, guildId, commands: [...commandRegistry.keys()] }, 'Discord bot ready');
-  return { client, stop };
+  return { client, clients: dispatchContext.clients, stop };
 }
 

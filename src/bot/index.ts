@@ -9,3 +9,4 @@ export { registerCommands } from './commands/register.js';
 export { countedInteractions } from './interactions/counted.js';
 export { withSilenceControls } from './silences/message-controls.js';
 export { startConfiguredBot } from './start-configured.js';
+export { statusBoardMessage } from './status-board-message.js';
