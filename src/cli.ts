@@ -3,7 +3,12 @@ import { constants } from 'node:os';
 import { text as readAll } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
-import { webhookPayloadSchema } from './alertmanager/webhook.js';
+import { writeFileSync } from 'node:fs';
+import { webhookPayloadSchema, type WebhookPayload } from './alertmanager/webhook.js';
+import { graphsEnabled } from './config/schema.js';
+import { createGrapher } from './graphs/grapher.js';
+import { payloadGraphRequest, pictureOrSample } from './graphs/picture-or-sample.js';
+import { systemClock } from './util/sleep.js';
 import { DEFAULT_DESTINATION, deliverySummary } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
@@ -19,8 +24,10 @@ Commands:
   serve                 receive Alertmanager webhooks and deliver them to Discord (default)
   check-config          validate the configuration and exit
   register-commands     register the bot's slash commands with the guild (bot.*)
-  render [--text] [--template NAME]
-                        read a webhook payload on stdin and print the Discord message(s)
+  render [--text] [--template NAME] [--png FILE]
+                        read a webhook payload on stdin and print the Discord message(s);
+                        --png also writes the message's picture (from sample series when
+                        Prometheus cannot be asked)
 
 Options:
   -c, --config PATH     YAML configuration file (or AMCORD_CONFIG); without one amcord
@@ -64,7 +71,7 @@ class StopOnSignal {
   }
 }
 
-type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined }, signals: StopOnSignal) => Promise<number>;
+type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined; png: string | undefined }, signals: StopOnSignal) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: async (loaded, _flags, signals) => {
@@ -111,9 +118,31 @@ const COMMANDS: Record<string, Command> = {
     const { message } = renderPayload(parsed.data, { ...look, template: flags.template ?? look.template, templates: settings.templates });
     const text = flags.text ? readableMessage(message) : JSON.stringify([message], null, 2);
     process.stdout.write(`${text}\n`);
-    return 0;
+    return flags.png === undefined ? 0 : writePicture(loaded, parsed.data, flags.png);
   },
 };
+
+/** `render --png FILE`: the payload's picture, from Prometheus when graphs are on and it answers. */
+async function writePicture(loaded: LoadedConfig, payload: WebhookPayload, file: string): Promise<number> {
+  const request = payloadGraphRequest(payload);
+  const { config } = loaded;
+  const grapher = createGrapher({
+    prometheusUrl: config.prometheus.url,
+    prometheusByOrigin: config.graphs.prometheus_by_origin,
+    timeoutMs: config.graphs.query_timeout,
+    rangeMs: config.graphs.range,
+    maxSeries: config.graphs.max_series,
+    clock: systemClock,
+  });
+  const shown = request && (await pictureOrSample(grapher, request, graphsEnabled(config)));
+  if (!shown) {
+    process.stderr.write('amcord render: no picture: the alerts do not say which expression they come from, or it cannot be read\n');
+    return 1;
+  }
+  writeFileSync(file, shown.picture.png);
+  process.stderr.write(`amcord render: picture written to ${file}${shown.sampled ? ` from sample series: ${shown.sampled}` : ''}\n`);
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const signals = new StopOnSignal();
@@ -126,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         text: { type: 'boolean', default: false },
         template: { type: 'string' },
+        png: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -154,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   try {
-    return await command(loaded, { text: parsed.values.text, template: parsed.values.template }, signals);
+    return await command(loaded, { text: parsed.values.text, template: parsed.values.template, png: parsed.values.png }, signals);
   } catch (error) {
     if (error instanceof TemplateError) {
       process.stderr.write(`amcord: ${error.message}\n`);

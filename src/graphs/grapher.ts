@@ -9,6 +9,7 @@ import type { DashboardPanel, DashboardTile } from './dashboard-chart.js';
 export type { DashboardTile } from './dashboard-chart.js';
 import type { Unit } from './units.js';
 import { chartQueryFor } from './promql.js';
+import { sampleChartSpec } from './sample-series.js';
 
 /**
  * Pictures for messages and commands. The chart stack (ECharts, resvg, the font) is imported on
@@ -76,6 +77,8 @@ export interface Grapher {
    * picture; when every one fails it rejects with GraphUnavailableError.
    */
   forDashboard(request: DashboardRequest): Promise<GraphPicture>;
+  /** The picture of a notification from made-up series, when Prometheus cannot be asked (see sample-series.ts). */
+  sampleForAlerts(request: AlertGraphRequest, reason: string): Promise<GraphPicture>;
 }
 
 type ChartModule = typeof ChartStack;
@@ -159,6 +162,11 @@ export function createGrapher(options: GrapherOptions): Grapher {
         threshold: undefined,
       };
       return { fileName: 'graph.png', png: await render(spec), description: describe(spec), series: drawable.length, cut };
+    },
+
+    async sampleForAlerts(request, reason) {
+      const spec = sampleChartSpec(request, { rangeMs: options.rangeMs, maxSeries: options.maxSeries, now: options.clock.now(), reason });
+      return { fileName: 'graph.png', png: await render(spec), description: describe(spec) };
     },
 
     async forDashboard(request) {
