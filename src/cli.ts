@@ -5,9 +5,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
 import { writeFileSync } from 'node:fs';
 import { webhookPayloadSchema, type WebhookPayload } from './alertmanager/webhook.js';
-import { graphsEnabled } from './config/schema.js';
-import { createGrapher } from './graphs/grapher.js';
-import { payloadGraphRequest, pictureOrSample } from './graphs/picture-or-sample.js';
+import { anyGrapherFor } from './app/graphs.js';
+import { graphsOffReason, payloadGraphRequest, pictureOrSample } from './graphs/picture-or-sample.js';
 import { systemClock } from './util/sleep.js';
 import { DEFAULT_DESTINATION, deliverySummary } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
@@ -126,15 +125,8 @@ const COMMANDS: Record<string, Command> = {
 async function writePicture(loaded: LoadedConfig, payload: WebhookPayload, file: string): Promise<number> {
   const request = payloadGraphRequest(payload);
   const { config } = loaded;
-  const grapher = createGrapher({
-    prometheusUrl: config.prometheus.url,
-    prometheusByOrigin: config.graphs.prometheus_by_origin,
-    timeoutMs: config.graphs.query_timeout,
-    rangeMs: config.graphs.range,
-    maxSeries: config.graphs.max_series,
-    clock: systemClock,
-  });
-  const shown = request && (await pictureOrSample(grapher, request, graphsEnabled(config)));
+  const grapher = anyGrapherFor(config, systemClock);
+  const shown = request && (await pictureOrSample(grapher, request, graphsOffReason(config)));
   if (!shown) {
     process.stderr.write('amcord render: no picture: the alerts do not say which expression they come from, or it cannot be read\n');
     return 1;

@@ -1,7 +1,8 @@
 import type { DestinationStream } from 'pino';
 import type { WebhookPayload } from './alertmanager/webhook.js';
 import { CleanupStack } from './app/cleanup-stack.js';
-import { grapherFor, graphStageFor } from './app/graphs.js';
+import { anyGrapherFor, grapherFor, graphStageFor } from './app/graphs.js';
+import { graphsOffReason } from './graphs/picture-or-sample.js';
 import { listen } from './app/http.js';
 import { startLeaderParts, type LeaderDeps, type LeaderParts } from './app/leader.js';
 import { startLeadership } from './app/leadership.js';
@@ -12,7 +13,7 @@ import { DEFAULT_DESTINATION, printedOnlyWarning } from './delivery/destinations
 import { SilenceTargets } from './delivery/silence-targets.js';
 import type { Dispatcher } from './engine/dispatcher.js';
 import { createApp } from './http/app.js';
-import { RecentNotifications } from './http/preview/index.js';
+import { previewPictures, RecentNotifications } from './http/preview/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { resolveRenderSettings } from './render/settings.js';
@@ -131,7 +132,13 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     storageStatus: state.storageStatus,
     metrics,
     preview: config.server.preview
-      ? { templates: () => settings.templates, templateName: defaultLook.template, look: defaultLook, recent: new RecentNotifications() }
+      ? {
+          templates: () => settings.templates,
+          templateName: defaultLook.template,
+          look: defaultLook,
+          recent: new RecentNotifications(),
+          pictures: previewPictures(grapher ?? anyGrapherFor(config, clock), graphsOffReason(config), clock),
+        }
       : undefined,
   });
   const { url, port } = await listen(app, config, cleanup);

@@ -1,4 +1,5 @@
 import type { WebhookPayload } from '../alertmanager/webhook.js';
+import { graphsEnabled } from '../config/schema.js';
 import { alertGraphRequest, GraphUnavailableError, type AlertGraphRequest, type GraphAlert } from './alert-graph.js';
 import type { Grapher, GraphPicture } from './grapher.js';
 
@@ -11,12 +12,13 @@ export interface ShownPicture {
 
 /**
  * What the preview page and `amcord render` show: the real picture when Prometheus answers, else
- * the same chart from sample series, saying why. Undefined when there is nothing to draw (no
- * expression, or one that cannot be read).
+ * the same chart from sample series, saying why. `graphsOff` says why Prometheus is not asked at
+ * all (see graphsOffReason). Undefined when there is nothing to draw (no expression, or one that
+ * cannot be read).
  */
-export async function pictureOrSample(grapher: Grapher, request: AlertGraphRequest, prometheusConfigured: boolean): Promise<ShownPicture | undefined> {
-  let reason = 'no Prometheus is configured';
-  if (prometheusConfigured) {
+export async function pictureOrSample(grapher: Grapher, request: AlertGraphRequest, graphsOff: string | undefined): Promise<ShownPicture | undefined> {
+  let reason = graphsOff ?? '';
+  if (graphsOff === undefined) {
     try {
       return { picture: await grapher.forAlerts(request) };
     } catch (error) {
@@ -30,6 +32,12 @@ export async function pictureOrSample(grapher: Grapher, request: AlertGraphReque
     if (error instanceof GraphUnavailableError) return undefined;
     throw error;
   }
+}
+
+/** Why messages carry no picture under this configuration, or undefined when they do. */
+export function graphsOffReason(config: { graphs: { enabled?: boolean | undefined }; prometheus: { configured: boolean } }): string | undefined {
+  if (graphsEnabled(config)) return undefined;
+  return config.prometheus.configured ? 'graphs are turned off (graphs.enabled)' : 'no Prometheus is configured';
 }
 
 /** The picture a webhook payload's message would carry: its firing alerts, else its resolved ones. */
