@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './amcord-process.js';
+import { formatCharts, runCharts } from './charts.js';
 import { benchConfigFromEnv, type BenchConfig } from './config.js';
 import { runIngest } from './ingest.js';
 import { evaluateTargets, formatReport, type BenchReport, type Machine } from './report.js';
@@ -53,8 +54,10 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   const storm = await runStorm(config.storm, config.footprint);
   print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
   const render = runRender(config.render);
+  print('charts: one alert and a group of 10 series, drawn in a child process…');
+  const charts = runCharts(config.scale);
   const wallSeconds = (performance.now() - started) / 1000;
-  const report: BenchReport = {
+  const report: BenchReport & { charts: typeof charts } = {
     schemaVersion: 1,
     scale: config.scale,
     startedAt: startedAt.toISOString(),
@@ -67,6 +70,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     ingest,
     storm,
     render,
+    charts,
     footprint: {
       readyMs: storm.footprint.readyMs,
       rssAfterStartMb: storm.footprint.rssAfterStartMb,
@@ -83,6 +87,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   writeFileSync(join(dir, 'latest.json'), text);
   print('');
   print(formatReport(report));
+  print(formatCharts(charts));
   print('');
   print(`JSON: ${path}`);
   return { report, path };

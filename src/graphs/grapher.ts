@@ -1,10 +1,9 @@
 import { PrometheusClient, PrometheusError, type RangeSeries } from '../prometheus/client.js';
 import type { Clock } from '../util/sleep.js';
 import { alertChartSpec, GraphUnavailableError, type AlertGraphRequest } from './alert-graph.js';
-import type * as ChartStack from './chart.js';
 import type { ChartSeries, ChartSpec } from './chart.js';
-import type * as DashboardStack from './dashboard-chart.js';
-import type { DashboardPanel, DashboardTile } from './dashboard-chart.js';
+import type { DashboardPanel, DashboardSpec, DashboardTile } from './dashboard-chart.js';
+import { createRenderer } from './render-pool.js';
 
 export type { DashboardTile } from './dashboard-chart.js';
 import type { Unit } from './units.js';
@@ -12,8 +11,9 @@ import { chartQueryFor } from './promql.js';
 import { sampleChartSpec } from './sample-series.js';
 
 /**
- * Pictures for messages and commands. The chart stack (ECharts, resvg, the font) is imported on
- * the first picture, not at start, so an amcord that never draws does not carry it in memory.
+ * Pictures for messages and commands. The chart stack (ECharts, resvg, the font) is loaded for
+ * the first picture, on a drawing thread that ends when idle (render-pool.ts), so an amcord that
+ * does not draw does not carry it in memory.
  */
 
 export interface GraphPicture {
@@ -81,20 +81,6 @@ export interface Grapher {
   sampleForAlerts(request: AlertGraphRequest, reason: string): Promise<GraphPicture>;
 }
 
-type ChartModule = typeof ChartStack;
-let chartModule: Promise<ChartModule> | undefined;
-/** The chart stack, loaded once, on first use. */
-export function loadChartStack(): Promise<ChartModule> {
-  chartModule ??= import('./chart.js');
-  return chartModule;
-}
-
-type DashboardModule = typeof DashboardStack;
-let dashboardModule: Promise<DashboardModule> | undefined;
-function loadDashboardStack(): Promise<DashboardModule> {
-  dashboardModule ??= import('./dashboard-chart.js');
-  return dashboardModule;
-}
 
 /** Lines per dashboard panel: the busiest nodes; more would not be told apart in a small panel. */
 const DASHBOARD_MAX_LINES = 8;
@@ -123,9 +109,11 @@ export function createGrapher(options: GrapherOptions): Grapher {
       throw new GraphUnavailableError('prometheus_error', error instanceof PrometheusError && error.prometheusError ? `Prometheus: ${error.prometheusError}` : 'Prometheus could not be asked', { cause: error });
     }
   };
+  // Nothing of the chart stack is loaded before the first picture.
+  const renderer = createRenderer();
   const render = async (spec: ChartSpec): Promise<Uint8Array> => {
     try {
-      return await (options.render ?? (async (chart) => (await loadChartStack()).chartPng(chart)))(spec);
+      return await (options.render ?? ((chart: ChartSpec) => renderer.chart(chart)))(spec);
     } catch (error) {
       throw new GraphUnavailableError('render_error', 'no graph: it could not be drawn', { cause: error });
     }
@@ -197,10 +185,10 @@ export function createGrapher(options: GrapherOptions): Grapher {
           series: (lines[index] ?? []).map((one) => ({ name: nameOf(one), color: colorOf(nameOf(one)), points: one.values.map((point) => [point.timestampMs, point.value] as const) })),
         };
       });
-      const spec: DashboardStack.DashboardSpec = { title: request.title, subtitle: `last ${Math.round(request.rangeMs / 60_000)} min · UTC`, startMs, endMs: now, tiles: request.tiles, panels };
+      const spec: DashboardSpec = { title: request.title, subtitle: `last ${Math.round(request.rangeMs / 60_000)} min · UTC`, startMs, endMs: now, tiles: request.tiles, panels };
       let png: Uint8Array;
       try {
-        png = await (await loadDashboardStack()).dashboardPng(spec);
+        png = await renderer.dashboard(spec);
       } catch (error) {
         throw new GraphUnavailableError('render_error', 'no picture: it could not be drawn', { cause: error });
       }
