@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ChartSpec } from '../../src/graphs/chart.js';
+import type * as Chart from '../../src/graphs/chart.js';
 import type * as RenderPool from '../../src/graphs/render-pool.js';
 import { decodePng, variety } from './png.js';
 
@@ -11,7 +12,7 @@ import { decodePng, variety } from './png.js';
  * ends when idle and starts again for the next picture.
  */
 const built = (await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'graphs', 'render-pool.js')).href)) as typeof RenderPool;
-const chart = await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'graphs', 'chart.js')).href) as typeof import('../../src/graphs/chart.js');
+const chart = (await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'graphs', 'chart.js')).href)) as typeof Chart;
 
 const now = Date.UTC(2026, 4, 1, 12);
 const spec: ChartSpec = {
