@@ -6,9 +6,12 @@
  * own thread.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ChartSpec } from '../src/graphs/chart.js';
 import { createRenderer, type Renderer } from '../src/graphs/render-pool.js';
+import { repoRoot } from './amcord-process.js';
 
 export interface ChartTimes {
   p50Ms: number;
@@ -118,12 +121,19 @@ async function measure(where: ChartsWhere, renders: number): Promise<ChartsRun> 
   };
 }
 
-/** Each way of drawing in a fresh node process (`--expose-gc` only to read what stays after a full GC). */
-export function runCharts(scale: string): ChartsResult {
+/**
+ * Each way of drawing in a fresh node process (`--expose-gc` only to read what stays after a full
+ * GC). Run from TypeScript sources (the smoke test) without the compiled bench, it measures in
+ * this process instead, which only shows that it works.
+ */
+export async function runCharts(scale: string): Promise<ChartsResult> {
   const renders = scale === 'tiny' ? 10 : 200;
-  const run = (where: ChartsWhere): ChartsRun =>
-    JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), CHILD_FLAG, where, String(renders)], { encoding: 'utf8', timeout: 600_000 })) as ChartsRun;
-  return { worker: run('worker'), thread: run('thread') };
+  const script = import.meta.url.endsWith('.ts') ? join(repoRoot(), 'bench', 'results', '.build', 'bench', 'charts.js') : fileURLToPath(import.meta.url);
+  const run = async (where: ChartsWhere): Promise<ChartsRun> =>
+    existsSync(script)
+      ? (JSON.parse(execFileSync(process.execPath, ['--expose-gc', script, CHILD_FLAG, where, String(renders)], { encoding: 'utf8', timeout: 600_000 })) as ChartsRun)
+      : measure(where, renders);
+  return { worker: await run('worker'), thread: await run('thread') };
 }
 
 export function formatCharts(result: ChartsResult): string {

@@ -55,7 +55,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
   const render = runRender(config.render);
   print('charts: one alert and a group of 10 series, drawn in a child process…');
-  const charts = runCharts(config.scale);
+  const charts = await runCharts(config.scale);
   const wallSeconds = (performance.now() - started) / 1000;
   const report: BenchReport & { charts: typeof charts } = {
     schemaVersion: 1,
