@@ -44,14 +44,16 @@ export function createRenderer(options: { idleMs?: number } = {}): Renderer {
   };
   const start = (): Worker => {
     const started = new Worker(WORKER_FILE, { resourceLimits: LIMITS });
-    // A picture being drawn must not keep amcord from exiting.
-    started.unref();
     started.on('message', (answer: RenderAnswer) => {
       const job = pending.get(answer.id);
       pending.delete(answer.id);
       if ('png' in answer) job?.resolve(answer.png);
       else job?.reject(new Error(answer.error));
-      if (pending.size === 0) idle = setTimeout(() => void stop(), idleMs).unref();
+      if (pending.size === 0) {
+        // Idle, it must not keep amcord from exiting; a picture under way does (`render --png`).
+        started.unref();
+        idle = setTimeout(() => void stop(), idleMs).unref();
+      }
     });
     started.on('error', (error) => failAll(error));
     started.on('exit', (code) => {
@@ -69,6 +71,7 @@ export function createRenderer(options: { idleMs?: number } = {}): Renderer {
     new Promise((resolve, reject) => {
       clearTimeout(idle);
       worker ??= start();
+      worker.ref();
       const id = nextId++;
       pending.set(id, { resolve, reject });
       worker.postMessage({ ...job, id });
