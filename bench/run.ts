@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './amcord-process.js';
+import { formatCharts, runCharts } from './charts.js';
 import { benchConfigFromEnv, type BenchConfig } from './config.js';
 import { runIngest } from './ingest.js';
 import { runOnPostgres } from './postgres.js';
@@ -61,8 +62,10 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   const postgres = await runOnPostgres(config);
   print(`render: one group of ${config.render.sizes.join(', ')} alerts…`);
   const render = runRender(config.render);
+  print('charts: one alert and a group of 10 series, drawn in a child process…');
+  const charts = await runCharts(config.scale);
   const wallSeconds = (performance.now() - started) / 1000;
-  const report: BenchReport = {
+  const report: BenchReport & { charts: typeof charts } = {
     schemaVersion: 1,
     scale: config.scale,
     startedAt: startedAt.toISOString(),
@@ -77,6 +80,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     stormSweep,
     postgres,
     render,
+    charts,
     footprint: {
       readyMs: storm.footprint.readyMs,
       rssAfterStartMb: storm.footprint.rssAfterStartMb,
@@ -93,6 +97,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   writeFileSync(join(dir, 'latest.json'), text);
   print('');
   print(formatReport(report));
+  print(formatCharts(charts));
   print('');
   print(`JSON: ${path}`);
   return { report, path };

@@ -3,7 +3,11 @@ import { constants } from 'node:os';
 import { text as readAll } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/load.js';
-import { webhookPayloadSchema } from './alertmanager/webhook.js';
+import { writeFileSync } from 'node:fs';
+import { webhookPayloadSchema, type WebhookPayload } from './alertmanager/webhook.js';
+import { anyGrapherFor } from './app/graphs.js';
+import { graphsOffReason, payloadGraphRequest, pictureOrSample } from './graphs/picture-or-sample.js';
+import { systemClock } from './util/sleep.js';
 import { DEFAULT_DESTINATION, deliverySummary } from './delivery/destinations.js';
 import { createLogger } from './log/logger.js';
 import { startAmcord } from './main.js';
@@ -19,8 +23,10 @@ Commands:
   serve                 receive Alertmanager webhooks and deliver them to Discord (default)
   check-config          validate the configuration and exit
   register-commands     register the bot's slash commands with the guild (bot.*)
-  render [--text] [--template NAME]
-                        read a webhook payload on stdin and print the Discord message(s)
+  render [--text] [--template NAME] [--png FILE]
+                        read a webhook payload on stdin and print the Discord message(s);
+                        --png also writes the message's picture (from sample series when
+                        Prometheus cannot be asked)
 
 Options:
   -c, --config PATH     YAML configuration file (or AMCORD_CONFIG); without one amcord
@@ -64,7 +70,7 @@ class StopOnSignal {
   }
 }
 
-type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined }, signals: StopOnSignal) => Promise<number>;
+type Command = (loaded: LoadedConfig, flags: { text: boolean; template: string | undefined; png: string | undefined }, signals: StopOnSignal) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   serve: async (loaded, _flags, signals) => {
@@ -111,9 +117,24 @@ const COMMANDS: Record<string, Command> = {
     const { message } = renderPayload(parsed.data, { ...look, template: flags.template ?? look.template, templates: settings.templates });
     const text = flags.text ? readableMessage(message) : JSON.stringify([message], null, 2);
     process.stdout.write(`${text}\n`);
-    return 0;
+    return flags.png === undefined ? 0 : writePicture(loaded, parsed.data, flags.png);
   },
 };
+
+/** `render --png FILE`: the payload's picture, from Prometheus when graphs are on and it answers. */
+async function writePicture(loaded: LoadedConfig, payload: WebhookPayload, file: string): Promise<number> {
+  const request = payloadGraphRequest(payload);
+  const { config } = loaded;
+  const grapher = anyGrapherFor(config, systemClock);
+  const shown = request && (await pictureOrSample(grapher, request, graphsOffReason(config)));
+  if (!shown) {
+    process.stderr.write('amcord render: no picture: the alerts do not say which expression they come from, or it cannot be read\n');
+    return 1;
+  }
+  writeFileSync(file, shown.picture.png);
+  process.stderr.write(`amcord render: picture written to ${file}${shown.sampled ? ` from sample series: ${shown.sampled}` : ''}\n`);
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const signals = new StopOnSignal();
@@ -126,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         text: { type: 'boolean', default: false },
         template: { type: 'string' },
+        png: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -154,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   try {
-    return await command(loaded, { text: parsed.values.text, template: parsed.values.template }, signals);
+    return await command(loaded, { text: parsed.values.text, template: parsed.values.template, png: parsed.values.png }, signals);
   } catch (error) {
     if (error instanceof TemplateError) {
       process.stderr.write(`amcord: ${error.message}\n`);

@@ -1,7 +1,8 @@
 import type { DestinationStream } from 'pino';
 import type { WebhookPayload } from './alertmanager/webhook.js';
 import { CleanupStack } from './app/cleanup-stack.js';
-import { grapherFor, graphStageFor } from './app/graphs.js';
+import { anyGrapherFor, grapherFor, graphStageFor } from './app/graphs.js';
+import { graphsOffReason } from './graphs/picture-or-sample.js';
 import { listen } from './app/http.js';
 import { startLeaderParts, type LeaderDeps, type LeaderParts } from './app/leader.js';
 import { startLeadership } from './app/leadership.js';
@@ -12,7 +13,7 @@ import { DEFAULT_DESTINATION, printedOnlyWarning } from './delivery/destinations
 import { SilenceTargets } from './delivery/silence-targets.js';
 import type { Dispatcher } from './engine/dispatcher.js';
 import { createApp } from './http/app.js';
-import { RecentNotifications } from './http/preview/index.js';
+import { previewPictures, RecentNotifications } from './http/preview/index.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { resolveRenderSettings } from './render/settings.js';
@@ -83,7 +84,8 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
   const { replication } = state;
   // One grapher for the process: its chart stack is loaded once, on the first picture.
-  const graphs = graphStageFor(grapherFor(config, clock), logger, metrics);
+  const grapher = grapherFor(config, clock);
+  const graphs = graphStageFor(grapher, logger, metrics);
 
   const leaderDeps = (mayDeliver: () => boolean): LeaderDeps => ({
     loaded,
@@ -98,6 +100,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     mayDeliver,
     inbox: replication?.inbox,
     graphs,
+    grapher,
   });
   let accept: (payload: WebhookPayload) => Promise<void>;
   if (!replication) {
@@ -129,7 +132,13 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
     storageStatus: state.storageStatus,
     metrics,
     preview: config.server.preview
-      ? { templates: () => settings.templates, templateName: defaultLook.template, look: defaultLook, recent: new RecentNotifications() }
+      ? {
+          templates: () => settings.templates,
+          templateName: defaultLook.template,
+          look: defaultLook,
+          recent: new RecentNotifications(),
+          pictures: previewPictures(grapher ?? anyGrapherFor(config, clock), graphsOffReason(config), clock),
+        }
       : undefined,
   });
   const { url, port } = await listen(app, config, cleanup);

@@ -3,6 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CHART_SIZE, THRESHOLD_COLOR } from '../src/graphs/chart.js';
+import { COLORS } from '../src/severity/severity.js';
+import { countColor, decodePng, horizontalLines } from './graphs/png.js';
+import { makeAlert, makePayload } from './support/payloads.js';
 import { freePort, waitUntil } from './support/processes.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
@@ -56,6 +60,46 @@ describe('amcord render', () => {
     const notPayload = run(['render'], { input: '{"version":"4"}' });
     expect(notPayload.status).toBe(1);
     expect(notPayload.stderr).toMatch(/not an Alertmanager webhook payload[\s\S]*groupKey/);
+  });
+
+  describe('--png FILE', () => {
+    const expression = '100 * (1 - node_filesystem_avail_bytes / node_filesystem_size_bytes) > 90';
+    const payload = JSON.stringify(
+      makePayload([
+        makeAlert({
+          labels: { alertname: 'DiskAlmostFull', instance: 'nas:9100', severity: 'critical' },
+          startsAt: new Date(Date.now() - 20 * 60_000).toISOString(),
+          generatorURL: `http://prometheus:9090/graph?g0.expr=${encodeURIComponent(expression)}&g0.tab=1`,
+        }),
+      ]),
+    );
+
+    it('writes the picture from sample series when no Prometheus is configured, and says so', () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'amcord-png-')), 'graph.png');
+      const result = run(['render', '--png', file], { input: payload });
+      expect(result.status).toBe(0);
+      expect(result.stderr).toBe(`amcord render: picture written to ${file} from sample series: no Prometheus is configured\n`);
+      expect(JSON.parse(result.stdout)).toHaveLength(1);
+      const picture = decodePng(readFileSync(file));
+      expect({ width: picture.width, height: picture.height }).toEqual(CHART_SIZE);
+      // The series in the critical colour, and the threshold drawn across the chart.
+      expect(countColor(picture, COLORS.critical)).toBeGreaterThan(500);
+      expect(horizontalLines(picture, THRESHOLD_COLOR, 0.3).length).toBeGreaterThan(0);
+    });
+
+    it('falls back to sample series when the configured Prometheus cannot be asked', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'amcord-png-')), 'graph.png');
+      const result = run(['render', '--png', file], { input: payload, env: { AMCORD_PROMETHEUS_URL: `http://127.0.0.1:${await freePort()}` } });
+      expect(result.status).toBe(0);
+      expect(result.stderr).toBe(`amcord render: picture written to ${file} from sample series: Prometheus could not be asked\n`);
+    });
+
+    it('refuses alerts that name no expression', () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'amcord-png-')), 'graph.png');
+      const result = run(['render', '--png', file], { input: readFileSync(FIXTURE, 'utf8') });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/no picture: the alerts do not say which expression they come from/);
+    });
   });
 });
 

@@ -150,6 +150,33 @@ describe('the preview page in Chromium', () => {
     await page.close();
   });
 
+  it('shows the picture a message would carry, drawn from sample series without a Prometheus, and says so', async () => {
+    const page = await open('/preview');
+    const sample = page.locator('#samples article', { has: page.locator('h3', { hasText: /^one alert$/ }) });
+    await sample.getByText('picture from sample series: no Prometheus is configured').waitFor({ state: 'visible' });
+    // Locators look into the components' (open) shadow trees.
+    const image = sample.locator('img.discord-embed-image');
+    await image.waitFor({ state: 'visible' });
+    // Evaluated in the page (this project has no DOM types).
+    const loaded = `(() => {
+      const article = [...document.querySelectorAll('#samples article')].find((one) => one.querySelector('h3').textContent === 'one alert');
+      const img = article.querySelector('discord-embed').shadowRoot.querySelector('img.discord-embed-image');
+      return img.complete && img.naturalWidth > 0 ? { width: img.naturalWidth, height: img.naturalHeight } : undefined;
+    })()`;
+    await expect.poll(() => page.evaluate(loaded)).toBeDefined();
+    const size = await page.evaluate<{ width: number; height: number }>(loaded);
+    const picture = { src: await image.getAttribute('src'), ...size };
+    expect(picture?.src).toMatch(/^data:image\/png;base64,/);
+    expect({ width: picture?.width, height: picture?.height }).toEqual({ width: 1120, height: 560 });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await sample.screenshot({ path: join(dirname(SCREENSHOT), 'preview-picture.png') });
+    // A group whose alerts name no expression has no picture, and no note.
+    const group = page.locator('#samples article', { has: page.locator('h3', { hasText: /^a group$/ }) });
+    expect(await group.getByText('picture from sample series').count()).toBe(0);
+    expect(await group.locator('img.discord-embed-image').count()).toBe(0);
+    await page.close();
+  });
+
   it('renders with the template picked by ?template=compact', async () => {
     const page = await open('/preview?template=compact');
     expect(await page.title()).toBe('amcord preview · compact');

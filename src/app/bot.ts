@@ -1,10 +1,12 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { Destination, ThreadControl } from '../delivery/destination.js';
-import { makeScrubber } from '../log/scrub.js';
 import type { MessageControls } from '../delivery/render-stage.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { DiscordMessage } from '../discord/types.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { Incidents } from '../incidents/incidents.js';
 import type { SubscriptionRepository } from '../incidents/subscriptions.js';
+import { makeScrubber } from '../log/scrub.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../util/sleep.js';
@@ -18,6 +20,8 @@ export interface BotParts {
   threadControl: ThreadControl;
   /** Posts as the bot into a member's DMs; `onRefused` hears of a member who takes none. */
   directMessages: (name: string, userId: string, onRefused: (userId: string, reason: string) => Promise<void>) => Destination;
+  /** The /status content and picture, for the status board. */
+  statusMessage: () => Promise<DiscordMessage>;
 }
 
 export interface BotOptions {
@@ -31,6 +35,7 @@ export interface BotOptions {
   subscriptions: SubscriptionRepository;
   /** An acknowledgement queued an edit of the living message at this destination. */
   wake: (destination: string) => void;
+  grapher: Grapher | undefined;
 }
 
 /**
@@ -38,7 +43,7 @@ export interface BotOptions {
  * loaded only then: it alone adds some 35 MB to the process.
  */
 export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupStack): Promise<BotParts | undefined> {
-  const { loaded, logger, silenceTargets, metrics, clock, incidents } = options;
+  const { loaded, logger, silenceTargets, metrics, clock, incidents, grapher } = options;
   if (!loaded.config.bot.enabled) return undefined;
   const parts = await import('../bot/index.js');
   const acknowledgements = {
@@ -50,7 +55,7 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
     open: () => incidents.open(),
     onAcknowledged: (kind: 'acknowledged' | 'taken_over') => metrics.acknowledgements.inc({ kind }),
   };
-  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), acknowledgements, options.subscriptions);
+  const bot = await parts.startConfiguredBot(loaded, logger, silenceTargets, (command, outcome) => metrics.commands.inc({ command, outcome }), acknowledgements, options.subscriptions, grapher);
   cleanup.defer('Discord bot', () => bot.stop());
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
@@ -58,5 +63,6 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
     directMessages: (name, userId, onRefused) => new parts.DirectMessageDestination(name, bot.client.rest, userId, onRefused),
     threadControl: parts.threadControlFor(bot.client.rest, logger.child({ module: 'bot' }), makeScrubber(loaded.secrets)),
     controls: (message, notification, acknowledged) => parts.withSilenceControls(message, notification, silenceTargets, clock.now(), acknowledged),
+    statusMessage: () => parts.statusBoardMessage(bot.clients, new Date(clock.now())),
   };
 }

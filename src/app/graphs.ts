@@ -7,7 +7,11 @@ import type { Clock } from '../util/sleep.js';
 
 /** The grapher the configuration asks for, or undefined when graphs are off. */
 export function grapherFor(config: Config, clock: Clock): Grapher | undefined {
-  if (!graphsEnabled(config)) return undefined;
+  return graphsEnabled(config) ? anyGrapherFor(config, clock) : undefined;
+}
+
+/** A grapher even when graphs are off: the preview page draws from sample series then. */
+export function anyGrapherFor(config: Config, clock: Clock): Grapher {
   return createGrapher({
     prometheusUrl: config.prometheus.url,
     prometheusByOrigin: config.graphs.prometheus_by_origin,

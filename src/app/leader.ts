@@ -3,6 +3,7 @@ import { InboxDrain, type WebhookInbox } from '../cluster/inbox.js';
 import type { LoadedConfig } from '../config/load.js';
 import { createDestinations } from '../delivery/destinations.js';
 import type { GraphStage } from '../delivery/graph-stage.js';
+import type { Grapher } from '../graphs/grapher.js';
 import { Retention } from '../delivery/retention.js';
 import { Incidents } from '../incidents/incidents.js';
 import { AlertmanagerClient } from '../alertmanager/api.js';
@@ -21,6 +22,7 @@ import { startEscalation } from './escalation.js';
 import { startIngest } from './ingest.js';
 import { startSubscriptions } from './subscriptions.js';
 import type { State } from './state.js';
+import { startStatusBoardIfConfigured } from './status-board.js';
 import { startWatchdog } from './watchdog.js';
 
 /** How often the leader looks for webhooks other replicas queued. */
@@ -43,6 +45,8 @@ export interface LeaderDeps {
   inbox: WebhookInbox | undefined;
   /** Pictures of the alerts' expressions; undefined when graphs are off. */
   graphs: GraphStage | undefined;
+  /** Draws the bot's /graph and /status pictures; undefined when graphs are off. */
+  grapher: Grapher | undefined;
 }
 
 /** What the leader runs, started: the engine's groups and timers, deliveries, the watchdog, the bot. */
@@ -68,7 +72,8 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
   const incidents = new Incidents(state.incidents, clock);
   // The bot starts first; an acknowledgement made before delivery runs waits in the outbox.
   let wakeDelivery = (_destination: string): void => undefined;
-  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, incidents, subscriptions: state.subscriptions, wake: (destination) => wakeDelivery(destination) }, cleanup);
+  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, incidents, subscriptions: state.subscriptions, wake: (destination) => wakeDelivery(destination), grapher: deps.grapher }, cleanup);
+  startStatusBoardIfConfigured({ config, bot, store: state.statusBoards, clock, logger, mayAct: deps.mayDeliver }, cleanup);
 
   const shutdown = new AbortController();
   const destinations = createDestinations(config, {

@@ -6,6 +6,7 @@ import { KvStore } from '../store/kv-store.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { SilenceTargetStore } from '../store/silence-target-store.js';
 import { SubscriptionStore } from '../store/subscription-store.js';
+import { SqliteStatusBoardStore } from '../store/status-board-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { State, StateOptions } from './state.js';
@@ -37,6 +38,7 @@ function openSqliteState(dataDir: string, cleanup: CleanupStack, options: StateO
     incidents: new IncidentStore(db, outbox, health),
     subscriptions: new SubscriptionStore(db, outbox, health),
     watchdog: new KvStore(db, health),
+    statusBoards: new SqliteStatusBoardStore(db, health),
     storageStatus: () => health.status(),
     location: `sqlite:${dataDir}`,
   };

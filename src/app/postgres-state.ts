@@ -6,6 +6,7 @@ import { PostgresKvStore } from '../store/postgres/kv-store.js';
 import { PostgresLeaseStore } from '../store/postgres/lease-store.js';
 import { PostgresOutboxStore } from '../store/postgres/outbox-store.js';
 import { PostgresSilenceTargetStore } from '../store/postgres/silence-target-store.js';
+import { PostgresStatusBoardStore } from '../store/postgres/status-board-store.js';
 import { PostgresSubscriptionStore } from '../store/postgres/subscription-store.js';
 import { StorageHealth } from '../store/storage-health.js';
 import type { CleanupStack } from './cleanup-stack.js';
@@ -28,6 +29,7 @@ export async function openPostgresState(url: string, leaseDuration: number, clea
     incidents: new PostgresIncidentStore(db, outbox),
     subscriptions: new PostgresSubscriptionStore(db, outbox),
     watchdog: new PostgresKvStore(db),
+    statusBoards: new PostgresStatusBoardStore(db),
     storageStatus: () => db.health.status(),
     location: `postgresql:${db.where}`,
     replication: {

@@ -2,6 +2,7 @@ import type { WebhookInbox } from '../cluster/inbox.js';
 import type { LeaseRepository, Term } from '../cluster/lease.js';
 import type { SilenceTargetRepository } from '../delivery/silence-targets.js';
 import type { Outbox } from '../delivery/ports.js';
+import type { StatusBoardStore } from '../delivery/status-board.js';
 import type { EngineRepository } from '../engine/ports.js';
 import type { IncidentRepository } from '../incidents/ports.js';
 import type { SubscriptionRepository } from '../incidents/subscriptions.js';
@@ -15,6 +16,7 @@ export interface State {
   incidents: IncidentRepository & { prune(before: number): Promise<void> };
   subscriptions: SubscriptionRepository;
   watchdog: StateStore;
+  statusBoards: StatusBoardStore;
   /** Why storage is not taking writes right now (for /readyz), or undefined while it is. */
   storageStatus: () => string | undefined;
   /** Where the state is, for the start-up log: never a password. */

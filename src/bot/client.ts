@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Config } from '../config/schema.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
-import { type BotAlertmanager, type BotPrometheus, describeError } from './clients.js';
+import { type BotAlertmanager, type BotClients, type BotPrometheus, describeError } from './clients.js';
 import { type DispatchContext, handleInteraction, type InteractionOutcome } from './interactions/dispatch.js';
 import { commandRegistry } from './commands/registry.js';
 import { makeScrubber } from '../log/scrub.js';
@@ -23,6 +24,8 @@ export interface StartBotOptions {
   acknowledgements?: Acknowledgements;
   /** Enables /subscribe, /unsubscribe and /subscriptions. */
   subscriptions?: SubscriptionRepository;
+  /** Draws /graph and the /status picture; without it they answer that graphs are off. */
+  grapher?: Grapher | undefined;
   /** Told how each command and button ended (answered, refused, failed), for metrics. */
   onHandled?: (name: string, outcome: InteractionOutcome) => void;
   /** Injected clock; default the system clock. */
@@ -35,6 +38,8 @@ export interface StartBotOptions {
 
 export interface RunningBot {
   client: Client;
+  /** What the commands answer from, for messages the bot posts on its own (the status board). */
+  clients: BotClients;
   /** Disconnects from Discord. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -59,6 +64,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       alertmanager: options.alertmanager,
       prometheus: options.prometheus,
       alertmanagerUiUrl: config.alertmanager.external_url ?? config.alertmanager.url,
+      grapher: options.grapher,
     },
     permissions: config.bot.permissions,
     logger,
@@ -105,6 +111,6 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger.warn({ guildId }, 'the bot is not a member of the configured guild; invite it with the bot and applications.commands scopes');
   }
   logger.info({ user: client.user?.tag, guildId, commands: [...commandRegistry.keys()] }, 'Discord bot ready');
-  return { client, stop };
+  return { client, clients: dispatchContext.clients, stop };
 }
 

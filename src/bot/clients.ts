@@ -1,4 +1,5 @@
 import type { AlertmanagerClient } from '../alertmanager/api.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { PrometheusClient } from '../prometheus/client.js';
 
 /** The parts of the API clients the bot uses; tests pass small fakes. */
@@ -10,6 +11,8 @@ export interface BotClients {
   prometheus: BotPrometheus;
   /** Where people open Alertmanager's UI: `alertmanager.external_url`, else its API URL. */
   alertmanagerUiUrl: string;
+  /** Draws /graph and the /status picture; undefined when graphs are off. */
+  grapher?: Grapher | undefined;
 }
 
 /** The message of an error, for showing to a person. Our API clients' messages name the service and URL. */

@@ -11,3 +11,4 @@ export { countedInteractions } from './interactions/counted.js';
 export { withSilenceControls } from './silences/message-controls.js';
 export { startConfiguredBot } from './start-configured.js';
 export { threadControlFor } from './threads.js';
+export { statusBoardMessage } from './status-board-message.js';

@@ -1,6 +1,7 @@
 import { AlertmanagerClient } from '../alertmanager/api.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { SilenceTargets } from '../delivery/silence-targets.js';
+import type { Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
 import { PrometheusClient } from '../prometheus/client.js';
 import { startBot, type RunningBot } from './client.js';
@@ -20,6 +21,7 @@ export async function startConfiguredBot(
   onHandled: (name: string, outcome: string) => void,
   acknowledgements?: Acknowledgements,
   subscriptions?: SubscriptionRepository,
+  grapher?: Grapher,
 ): Promise<RunningBot> {
   const { config } = loaded;
   if (config.bot.register_commands) await registerCommands({ config, logger });
@@ -31,6 +33,7 @@ export async function startConfiguredBot(
     onHandled,
     ...(acknowledgements ? { acknowledgements } : {}),
     ...(subscriptions ? { subscriptions } : {}),
+    grapher,
     silenceButtons: {
       resolveSilenceTarget: (ref) => targets.resolve(ref),
       onSilenced: (silence) => targets.silenced(silence.ref, silence),

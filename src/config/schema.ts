@@ -229,6 +229,14 @@ const botPermissions = z.strictObject({
   read_roles: z.array(snowflake).default([]),
 });
 
+/** One message in a channel kept up to date with /status: pin it and it is the dashboard. */
+const statusBoard = z.strictObject({
+  /** Unset: no board. */
+  channel_id: snowflake.optional(),
+  /** Discord allows a message a few edits per second; more than one a minute is never needed. */
+  interval: duration.refine((ms) => ms >= 60_000, 'must be at least 1m').default(300_000),
+});
+
 const bot = z.strictObject({
   enabled: z.boolean().default(false),
   token: z.string().min(1).optional(),
@@ -242,6 +250,7 @@ const bot = z.strictObject({
   /** Alerts go to this channel as the bot, with silence buttons, unless discord.webhook_url is set. */
   channel_id: snowflake.optional(),
   permissions: botPermissions.prefault({}),
+  status_board: statusBoard.prefault({}),
 });
 
 /** The message never repeats the value: the URL carries the password. */
@@ -346,6 +355,9 @@ export const configSchema = configShape
     if (config.bot.channel_id && !config.bot.enabled) {
       // Without the bot nothing could post there, and alerts would silently be printed instead.
       ctx.addIssue({ code: 'custom', path: ['bot', 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });
+    }
+    if (config.bot.status_board.channel_id && !config.bot.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['bot', 'status_board', 'channel_id'], message: 'a status board needs the bot (bot.enabled: true)' });
     }
     checkDefaultDestination(config, ctx);
     if (config.bot.enabled) {

@@ -1,7 +1,7 @@
 import { DISCORD_LIMITS, messageEmbedsLength } from '../discord/limits.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
-import { GraphUnavailableError, type AlertGraphRequest } from '../graphs/alert-graph.js';
+import { alertGraphRequest, GraphUnavailableError, type AlertGraphRequest } from '../graphs/alert-graph.js';
 import type { Grapher, GraphPicture } from '../graphs/grapher.js';
 import type { GraphFailure, GraphOutcome } from '../graphs/outcomes.js';
 import type { Logger } from '../log/logger.js';
@@ -48,13 +48,7 @@ export function createGraphStage(options: GraphStageOptions): GraphStage {
 }
 
 function requestFor(notification: Notification): AlertGraphRequest | undefined {
-  const resolved = notification.firing.length === 0;
-  const alerts = resolved ? notification.resolved : notification.firing;
-  if (alerts.length === 0) return undefined;
-  const alertname = alerts[0]?.labels['alertname'] ?? 'alert';
-  const instance = alerts.length === 1 ? alerts[0]?.labels['instance'] : undefined;
-  const what = instance ? `${alertname} on ${instance}` : alerts.length > 1 ? `${alertname}: ${alerts.length} ${resolved ? 'resolved' : 'firing'}` : alertname;
-  return { alerts, resolved, title: resolved && alerts.length === 1 ? `${what} (resolved)` : what };
+  return alertGraphRequest(notification.firing, notification.resolved);
 }
 
 function withPicture(message: DiscordMessage, picture: GraphPicture): DiscordMessage {

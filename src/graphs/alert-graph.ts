@@ -56,6 +56,17 @@ const LEAD_IN_SHARE = 0.25;
 /** Never further back than this, however long an alert has fired. */
 const MAX_RANGE_MS = 7 * 86_400_000;
 
+/** What a message's picture shows: its firing alerts, or the resolved ones once none fires. */
+export function alertGraphRequest(firing: readonly GraphAlert[], resolvedAlerts: readonly GraphAlert[]): AlertGraphRequest | undefined {
+  const resolved = firing.length === 0;
+  const alerts = resolved ? resolvedAlerts : firing;
+  if (alerts.length === 0) return undefined;
+  const alertname = alerts[0]?.labels['alertname'] ?? 'alert';
+  const instance = alerts.length === 1 ? alerts[0]?.labels['instance'] : undefined;
+  const what = instance ? `${alertname} on ${instance}` : alerts.length > 1 ? `${alertname}: ${alerts.length} ${resolved ? 'resolved' : 'firing'}` : alertname;
+  return { alerts, resolved, title: resolved && alerts.length === 1 ? `${what} (resolved)` : what };
+}
+
 /** The expression of a Prometheus alert, from its generatorURL (`…/graph?g0.expr=…`). */
 export function expressionOf(generatorURL: string): { expression: string; origin: string } | undefined {
   let url: URL;
@@ -113,7 +124,7 @@ export async function alertChartSpec(request: AlertGraphRequest, options: AlertG
 }
 
 /** The expression to draw: the most severe alert's, when the alerts come from several rules. */
-function sourceOf(alerts: readonly GraphAlert[]): { expression: string; origin: string } | undefined {
+export function sourceOf(alerts: readonly GraphAlert[]): { expression: string; origin: string } | undefined {
   const ranked = [...alerts].sort((a, b) => SEVERITY_RANK[severityOf(b.labels)] - SEVERITY_RANK[severityOf(a.labels)]);
   for (const alert of ranked) {
     const source = expressionOf(alert.generatorURL);
@@ -189,6 +200,11 @@ function seriesName(series: RangeSeries, all: readonly RangeSeries[]): string {
   const shown = varying.length > 0 ? varying : names.filter((name) => name === 'instance');
   const text = shown.map((name) => (name === 'instance' ? (series.metric[name] ?? '') : `${name}=${series.metric[name] ?? ''}`)).join(' ');
   return text === '' ? (series.metric['__name__'] ?? 'value') : text;
+}
+
+/** The colour of the `index`-th series of a look (severity or resolved): its colour, then variants. */
+export function lookShade(look: Look, index: number): string {
+  return shade(COLORS[look], index);
 }
 
 /** The severity's colour, then lighter and darker variants, so series of one severity stay apart. */

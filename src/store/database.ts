@@ -120,6 +120,14 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, ref, firing_since)
   );
   `,
+  // The live status board's message per channel, so a restart edits it rather than posting another.
+  `
+  CREATE TABLE status_boards (
+    channel_id  TEXT PRIMARY KEY,
+    message_id  TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+  `,
 ];
 
 function migrate(db: Db): void {

@@ -67,7 +67,7 @@ bot:
 
   it('counts every command and the silence button from 0, before the first is used', async () => {
     const metrics = await (await fetch(`${amcord.url}/metrics`)).text();
-    for (const command of ['status', 'alerts', 'silence', 'silences', 'unsilence', 'silence-button']) {
+    for (const command of ['status', 'alerts', 'silence', 'silences', 'unsilence', 'graph', 'silence-button']) {
       for (const outcome of ['answered', 'refused', 'failed']) {
         expect(metrics).toMatch(new RegExp(`^amcord_commands_total\\{command="${command}",outcome="${outcome}"\\} \\d+$`, 'm'));
       }

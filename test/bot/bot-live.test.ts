@@ -152,7 +152,7 @@ async function activeSilences(): Promise<string[]> {
 
 describe('registration', () => {
   it('PUTs the whole command set to the guild and returns the names', () => {
-    const expected = ['status', 'alerts', 'silence', 'silences', 'unsilence', 'ack', 'subscribe', 'unsubscribe', 'subscriptions'];
+    const expected = ['status', 'alerts', 'silence', 'silences', 'unsilence', 'ack', 'subscribe', 'unsubscribe', 'subscriptions', 'graph'];
     expect(registeredNames).toEqual(expected);
     const registered = gateway.commandSets.at(-1);
     expect(registered?.guildId).toBe(gateway.guildId);

@@ -505,6 +505,17 @@ describe.each([sqlite(), postgres()])('the storage ports on $name', (backend) =>
     expect((await after.outbox.depth()).find((row) => row.destination === `dm:${ana}` && row.state === 'pending')?.count).toBe(1);
   });
 
+  it('keeps the status board message of each channel, replaced when it is posted anew', async () => {
+    const { state, close } = await open({ fresh: true });
+    expect(await state.statusBoards.messageId('300000000000000001')).toBeUndefined();
+    await state.statusBoards.save('300000000000000001', '400000000000000001', T0);
+    await state.statusBoards.save('300000000000000002', '400000000000000002', T0);
+    await state.statusBoards.save('300000000000000001', '400000000000000003', T0 + MINUTE);
+    const after = await reopen(close);
+    expect(await after.statusBoards.messageId('300000000000000001')).toBe('400000000000000003');
+    expect(await after.statusBoards.messageId('300000000000000002')).toBe('400000000000000002');
+  });
+
   it("keeps the dead man's switch state under its key", async () => {
     const { state, close } = await open({ fresh: true });
     expect(await state.watchdog.get('dead-mans-switch')).toBeUndefined();

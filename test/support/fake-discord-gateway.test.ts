@@ -149,6 +149,35 @@ describe('slash commands', () => {
     expect(gateway.rejections(sent.id).join('\n')).toMatch(/title: 300 > 256[\s\S]*acknowledged twice/);
   });
 
+  it('keeps the files of an answer, deferred or not, and refuses attachment:// naming no file', async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const errors: unknown[] = [];
+    handle = async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      if (interaction.commandName === 'now') {
+        await interaction.reply({ embeds: [{ image: { url: 'attachment://missing.png' } }] }).catch((error: unknown) => errors.push(error));
+        await interaction.reply({ embeds: [{ title: 'Graph', image: { url: 'attachment://graph.png' } }], files: [{ attachment: png, name: 'graph.png', description: 'a line' }] });
+        return;
+      }
+      await interaction.deferReply();
+      await interaction.editReply({ content: 'first', files: [{ attachment: png, name: 'old.png' }] });
+      await interaction.editReply({ embeds: [{ image: { url: 'attachment://new.png' } }], files: [{ attachment: png, name: 'new.png' }] });
+    };
+    await start();
+    const now = gateway.sendInteraction({ kind: 'command', name: 'now' });
+    const reply = await gateway.reply(now.id);
+    expect(reply.attachments).toEqual([expect.objectContaining({ filename: 'graph.png', description: 'a line', data: new Uint8Array(png) })]);
+    expect(reply.embeds[0]?.image?.url).toBe(reply.attachments[0]?.url);
+    expect(errors).toHaveLength(1);
+    expect(gateway.rejections(now.id).join('\n')).toContain('attachment://missing.png names no file of this message');
+
+    const deferred = gateway.sendInteraction({ kind: 'command', name: 'later' });
+    const edited = await gateway.reply(deferred.id, { until: (current) => current.edits === 1 });
+    // An edit lists the files it keeps; discord.js lists only the new one.
+    expect(edited.attachments.map((file) => file.filename)).toEqual(['new.png']);
+    expect(edited.embeds[0]?.image?.url).toBe(edited.attachments[0]?.url);
+  });
+
   it('refuses an acknowledgement that comes too late', async () => {
     let late: Promise<unknown> = Promise.resolve();
     handle = (interaction) => {

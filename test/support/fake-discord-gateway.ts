@@ -20,7 +20,7 @@ import type {
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { limitViolations } from '../../src/discord/limits.js';
 import type { DiscordMessage } from '../../src/discord/types.js';
-import { discordError, type FakeDiscord, type RouteContext, type RouteResponse } from './fake-discord.js';
+import { discordError, messageFiles, type FakeDiscord, type RouteContext, type RouteResponse, type StoredAttachment } from './fake-discord.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -101,6 +101,8 @@ export interface VisibleMessage {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   ephemeral: boolean;
+  /** The files it carries, with their bytes; its embeds show them by their CDN URL. */
+  attachments: StoredAttachment[];
 }
 
 export interface InteractionReply extends VisibleMessage {
@@ -697,7 +699,7 @@ class FakeGatewayServer implements FakeGateway {
       sentAt: Date.now(),
       callbackType: undefined,
       visible: false,
-      message: { content: '', embeds: [], components: [], ephemeral: false },
+      message: { content: '', embeds: [], components: [], ephemeral: false, attachments: [] },
       choices: [],
       followUps: [],
       edits: 0,
@@ -756,6 +758,7 @@ class FakeGatewayServer implements FakeGateway {
           embeds: message.embeds as APIEmbed[],
           components: message.components as VisibleMessage['components'],
           ephemeral: false,
+          attachments: [],
         };
         return { type: InteractionType.component, data: { custom_id: spec.customId, component_type: 2 }, message };
       }
@@ -882,7 +885,7 @@ class FakeGatewayServer implements FakeGateway {
     if (typeof type !== 'number' || !CALLBACKS_BY_KIND[state.kind].includes(type)) {
       return this.refuse(state, invalidForm([`type: ${String(type)} is not valid for a ${state.kind} interaction`]), 'wrong callback type');
     }
-    const outcome = this.applyCallback(state, type, body.data);
+    const outcome = this.applyCallback(state, type, body.data, context);
     if (outcome) return this.refuse(state, outcome, JSON.stringify(outcome.body));
     state.callbackType = type;
     this.waiters.changed();
@@ -890,7 +893,7 @@ class FakeGatewayServer implements FakeGateway {
   }
 
   /** Returns a refusal, or undefined once the state holds the acknowledgement's effect. */
-  private applyCallback(state: InteractionState, type: number, data: unknown): RouteResponse | undefined {
+  private applyCallback(state: InteractionState, type: number, data: unknown, context: RouteContext): RouteResponse | undefined {
     const flags = isRecord(data) && typeof data.flags === 'number' ? data.flags : 0;
     switch (type) {
       case CallbackType.autocompleteResult: {
@@ -901,18 +904,21 @@ class FakeGatewayServer implements FakeGateway {
         return undefined;
       }
       case CallbackType.deferredMessage:
-        state.message = { content: '', embeds: [], components: [], ephemeral: (flags & EPHEMERAL) !== 0 };
+        state.message = { content: '', embeds: [], components: [], ephemeral: (flags & EPHEMERAL) !== 0, attachments: [] };
         return undefined;
       case CallbackType.deferredUpdate:
         return undefined;
       case CallbackType.message: {
         const patch = readMessagePatch(data);
         if (!patch.ok) return patch.response;
+        const files = this.filesOf(data, context, []);
+        if (!files.ok) return files.response;
         const message: VisibleMessage = {
           content: patch.value.content ?? '',
-          embeds: patch.value.embeds ?? [],
+          embeds: files.embeds ?? [],
           components: patch.value.components ?? [],
           ephemeral: (flags & EPHEMERAL) !== 0,
+          attachments: files.attachments,
         };
         if (isEmpty(message)) return discordError(400, ErrorCode.emptyMessage, 'Cannot send an empty message');
         state.message = message;
@@ -922,7 +928,9 @@ class FakeGatewayServer implements FakeGateway {
       default: {
         const patch = readMessagePatch(data ?? {});
         if (!patch.ok) return patch.response;
-        const updated = applyPatch(state.message, patch.value);
+        const files = this.filesOf(data, context, state.message.attachments);
+        if (!files.ok) return files.response;
+        const updated = applyPatch(state.message, patch.value, files);
         if (isEmpty(updated)) return discordError(400, ErrorCode.emptyMessage, 'Cannot send an empty message');
         state.message = updated;
         state.visible = true;
@@ -949,7 +957,9 @@ class FakeGatewayServer implements FakeGateway {
     }
     const patch = readMessagePatch(context.body ?? {});
     if (!patch.ok) return this.refuse(state, patch.response, `edit: ${JSON.stringify(patch.response.body)}`);
-    const updated = applyPatch(state.message, patch.value);
+    const files = this.filesOf(context.body, context, state.message.attachments);
+    if (!files.ok) return this.refuse(state, files.response, `edit: ${JSON.stringify(files.response.body)}`);
+    const updated = applyPatch(state.message, patch.value, files);
     if (isEmpty(updated)) return this.refuse(state, discordError(400, ErrorCode.emptyMessage, 'Cannot send an empty message'), 'empty edit');
     if (state.visible) state.edits += 1;
     state.message = updated;
@@ -969,11 +979,14 @@ class FakeGatewayServer implements FakeGateway {
     if (!state || state.callbackType === undefined) return discordError(404, ErrorCode.unknownWebhook, 'Unknown Webhook');
     const patch = readMessagePatch(context.body ?? {});
     if (!patch.ok) return this.refuse(state, patch.response, `follow-up: ${JSON.stringify(patch.response.body)}`);
+    const files = this.filesOf(context.body, context, []);
+    if (!files.ok) return this.refuse(state, files.response, `follow-up: ${JSON.stringify(files.response.body)}`);
     const message: VisibleMessage = {
       content: patch.value.content ?? '',
-      embeds: patch.value.embeds ?? [],
+      embeds: files.embeds ?? [],
       components: patch.value.components ?? [],
       ephemeral: ((patch.value.flags ?? 0) & EPHEMERAL) !== 0,
+      attachments: files.attachments,
     };
     if (isEmpty(message)) return this.refuse(state, discordError(400, ErrorCode.emptyMessage, 'Cannot send an empty message'), 'empty follow-up');
     state.followUps.push(message);
@@ -982,9 +995,17 @@ class FakeGatewayServer implements FakeGateway {
     return wait ? { status: 200, body: this.apiMessage(snowflake(), message) } : { status: 204 };
   }
 
+  /** Files of an answer as for any message: at most 10, each `attachment://` naming one of them. */
+  private filesOf(body: unknown, context: RouteContext, existing: readonly StoredAttachment[]): AnswerFiles | { ok: false; response: RouteResponse } {
+    const files = messageFiles(isRecord(body) ? body : {}, context.files, existing, this.channelId);
+    // The fake's embed type is Discord's embed as read from a body.
+    return files.ok ? { ok: true, attachments: files.attachments, embeds: files.embeds as APIEmbed[] | undefined } : files;
+  }
+
   private apiMessage(id: string, message: VisibleMessage): Record<string, unknown> {
     return {
       ...this.buttonMessage({ content: message.content, embeds: message.embeds, components: message.components }),
+      attachments: message.attachments.map(({ data: _data, contentType, ...file }) => ({ ...file, content_type: contentType, proxy_url: file.url })),
       id,
       webhook_id: this.applicationId,
       flags: message.ephemeral ? EPHEMERAL : 0,
@@ -1045,17 +1066,26 @@ class FakeGatewayServer implements FakeGateway {
   }
 }
 
-function applyPatch(message: VisibleMessage, patch: MessagePatch): VisibleMessage {
+interface AnswerFiles {
+  ok: true;
+  attachments: StoredAttachment[];
+  /** The answer's embeds with `attachment://` resolved; undefined when it sent none. */
+  embeds: APIEmbed[] | undefined;
+}
+
+function applyPatch(message: VisibleMessage, patch: MessagePatch, files: AnswerFiles): VisibleMessage {
   return {
     content: patch.content ?? message.content,
-    embeds: patch.embeds ?? message.embeds,
+    embeds: files.embeds ?? message.embeds,
     components: patch.components ?? message.components,
     ephemeral: message.ephemeral,
+    attachments: files.attachments,
   };
 }
 
+/** A file alone is a message. */
 function isEmpty(message: VisibleMessage): boolean {
-  return message.content.trim() === '' && message.embeds.length === 0 && message.components.length === 0;
+  return message.content.trim() === '' && message.embeds.length === 0 && message.components.length === 0 && message.attachments.length === 0;
 }
 
 function rawText(data: RawData): string {

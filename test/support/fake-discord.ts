@@ -953,6 +953,23 @@ function resolveAttachments(
   return { attachments, embeds: resolved };
 }
 
+/**
+ * The files of a message body from another module's route (an interaction's answer): its
+ * `attachments` and `files[n]` checked as for a message, every `attachment://` in its embeds
+ * resolved. `existing` are the files an edited message has so far.
+ */
+export function messageFiles(
+  body: Record<string, unknown>,
+  uploads: readonly UploadedFile[],
+  existing: readonly StoredAttachment[],
+  channelId: string,
+): { ok: true; attachments: StoredAttachment[]; embeds: Embed[] | undefined } | { ok: false; response: RouteResponse } {
+  const form = new FormReader();
+  const embeds = readEmbeds(form, body.embeds);
+  const resolved = resolveAttachments(form, readAttachmentRefs(form, body.attachments), uploads, existing, embeds, channelId);
+  return form.issues.length > 0 ? { ok: false, response: invalidFormBody(form.issues) } : { ok: true, ...resolved };
+}
+
 /** A nonce is a string or an integer of up to 25 characters. */
 function readNonce(form: FormReader, value: unknown): string | number | null {
   if (isAbsent(value)) return null;

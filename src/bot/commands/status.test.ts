@@ -4,7 +4,9 @@ import { limitViolations } from '../../discord/limits.js';
 import type { DiscordEmbed } from '../../discord/types.js';
 import { COLORS } from '../../severity/severity.js';
 import { nodeChoices } from '../views/status/node-detail.js';
-import { nodeQueries, OVERVIEW_QUERIES } from '../views/status/queries.js';
+import { DASHBOARD_QUERIES, nodeQueries, OVERVIEW_QUERIES } from '../views/status/queries.js';
+import { GraphUnavailableError } from '../../graphs/alert-graph.js';
+import type { DashboardRequest, Grapher } from '../../graphs/grapher.js';
 import { statusReply } from './status.js';
 
 let clients: ReturnType<typeof fakeClients>;
@@ -199,5 +201,50 @@ describe('/status node', () => {
       { name: 'nas · nas:9100', value: 'nas:9100' },
     ]);
     expect(await nodeChoices(clients.prometheus, 'NAS')).toEqual([{ name: 'nas · nas:9100', value: 'nas:9100' }]);
+  });
+});
+
+describe('/status picture', () => {
+  /** A grapher that records what the dashboard asks for, drawing nothing real. */
+  function grapher(outcome: 'draws' | 'times out'): Grapher & { asked: DashboardRequest[] } {
+    const asked: DashboardRequest[] = [];
+    const unused = (): Promise<never> => Promise.reject(new Error('not used by /status'));
+    return {
+      asked,
+      forAlerts: unused,
+      forQuery: unused,
+      sampleForAlerts: unused,
+      forDashboard: (request) => {
+        asked.push(request);
+        if (outcome === 'times out') return Promise.reject(new GraphUnavailableError('prometheus_timeout', 'Prometheus did not answer in time'));
+        return Promise.resolve({ fileName: 'status.png', png: new Uint8Array([137, 80, 78, 71]), description: 'Status: figures and panels' });
+      },
+    };
+  }
+
+  it('adds the dashboard to the embed, with the figures of the text beside it', async () => {
+    clients.prometheus.answer(DASHBOARD_QUERIES.nodesUp, [sample({ instance: 'gw1:9100' }, 1), sample({ instance: 'nas:9100' }, 0)]);
+    const drawing = grapher('draws');
+    const reply = await statusReply({}, { ...clients, grapher: drawing }, NOW);
+    expect(reply.embeds?.[0]?.image).toEqual({ url: 'attachment://status.png' });
+    expect(reply.files).toEqual([{ name: 'status.png', contentType: 'image/png', data: new Uint8Array([137, 80, 78, 71]), description: 'Status: figures and panels' }]);
+    const [request] = drawing.asked;
+    expect(request?.tiles.map((tile) => `${tile.label} ${tile.value}${tile.detail ? ` (${tile.detail})` : ''}`)).toEqual([
+      'Nodes up 1/2 (1 down)',
+      'Pods running – (no kube-state-metrics)',
+      'Alerts firing 2 (1 silenced)',
+      'Targets up 2/3 (1 down)',
+    ]);
+    expect(request?.tiles[2]?.color).toBe(`#${COLORS.critical.toString(16)}`);
+    expect(request?.panels.map((panel) => panel.title)).toEqual(['CPU', 'Memory', 'Fullest filesystem']);
+    expect(request?.names).toEqual(new Map([['gw1:9100', 'gw1'], ['nas:9100', 'nas']]));
+  });
+
+  it('keeps the text and says why there is no picture when it cannot be drawn', async () => {
+    const reply = await statusReply({}, { ...clients, grapher: grapher('times out') }, NOW);
+    expect(reply.files).toBeUndefined();
+    expect(reply.embeds?.[0]?.image).toBeUndefined();
+    expect(reply.embeds?.[0]?.footer?.text).toBe('CPU: 5m average · /status node:<instance> shows one node · no picture: Prometheus did not answer in time');
+    expect(limitViolations(reply)).toEqual([]);
   });
 });

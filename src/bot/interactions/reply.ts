@@ -1,5 +1,5 @@
 import type { APIActionRowComponent, APIButtonComponent } from 'discord.js';
-import type { DiscordEmbed } from '../../discord/types.js';
+import type { DiscordEmbed, DiscordFile } from '../../discord/types.js';
 
 /**
  * What a command answers, independent of discord.js: command logic returns this, the dispatcher
@@ -11,6 +11,13 @@ export interface BotReply {
   components?: APIActionRowComponent<APIButtonComponent>[];
   /** Only the person who asked sees it. */
   ephemeral?: boolean;
+  /** Uploaded with the reply; an embed shows one as `attachment://<name>`. */
+  files?: ReplyFile[];
+}
+
+/** A file of a reply, with its alt text for screen readers. */
+export interface ReplyFile extends DiscordFile {
+  description?: string;
 }
 
 /** An autocomplete suggestion; Discord shows at most 25 and cuts names at 100 characters. */

@@ -1,4 +1,5 @@
 import {
+  type AttachmentPayload,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type InteractionEditReplyOptions,
@@ -73,10 +74,18 @@ export function toReplyOptions(reply: BotReply): InteractionReplyOptions {
     embeds: reply.embeds,
     components: reply.components,
     allowedMentions: NO_PINGS,
+    ...filesOf(reply),
     ...(reply.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
   };
 }
 
 function toEditOptions(reply: BotReply): InteractionEditReplyOptions {
-  return { content: reply.content, embeds: reply.embeds, components: reply.components, allowedMentions: NO_PINGS };
+  // With files, discord.js lists only the new ones in `attachments`: Discord drops any earlier file.
+  return { content: reply.content, embeds: reply.embeds, components: reply.components, allowedMentions: NO_PINGS, ...filesOf(reply) };
+}
+
+/** discord.js uploads these as multipart `files[n]`, each listed in `attachments` with its alt text. */
+function filesOf(reply: BotReply): { files?: AttachmentPayload[] } {
+  if (!reply.files || reply.files.length === 0) return {};
+  return { files: reply.files.map((file) => ({ attachment: Buffer.from(file.data), name: file.name, ...(file.description ? { description: file.description } : {}) })) };
 }

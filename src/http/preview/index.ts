@@ -8,10 +8,12 @@ import { browserPackages, createAssetsApp, importMap } from './assets.js';
 import { h, type Html } from './html.js';
 import { messageHtml, type MessageView } from './message.js';
 import { pageHtml, type GroupView, type TemplateChoice } from './page.js';
+import { withPreviewPicture, type PreviewPicture, type PreviewPictures } from './pictures.js';
 import type { RecentNotification, RecentNotifications } from './recent.js';
 import { RenderedMessages, type Rendering } from './rendered.js';
 import type { MessageLookWithoutTemplate } from './rendered.js';
 
+export { previewPictures } from './pictures.js';
 export { RecentNotifications, type RecentNotification } from './recent.js';
 
 /** What the preview page shows: the templates amcord loaded, and the payloads it received last. */
@@ -22,6 +24,8 @@ export interface PreviewAppDeps {
   /** The default destination's name, avatar and link base, as its messages carry them. */
   look?: MessageLookWithoutTemplate | undefined;
   recent: () => RecentNotification[];
+  /** Each group's picture (undefined: graphs are off and the page shows none). */
+  pictures?: PreviewPictures | undefined;
 }
 
 /** The preview as createApp takes it: createApp records each accepted payload into `recent`. */
@@ -32,9 +36,14 @@ export interface PreviewDeps extends Omit<PreviewAppDeps, 'recent'> {
 /** The name Discord shows when a message names none: amcord's default `discord.username`. */
 const DEFAULT_USERNAME = 'Alertmanager';
 
-function renderingHtml(rendering: Rendering, view: MessageView): Html {
+function renderingHtml(rendering: Rendering, view: MessageView, picture: PreviewPicture | undefined): Html {
   if ('problem' in rendering) return h`<p class="problem" role="alert">The template could not render this payload: ${rendering.problem}</p>`;
-  return h`<discord-messages>${rendering.messages.map((message) => messageHtml(message, view))}</discord-messages>`;
+  return h`<discord-messages>${withPreviewPicture(rendering.messages, picture).map((message) => messageHtml(message, view))}</discord-messages>`;
+}
+
+/** The group's details, and where its picture's series come from when they are not Prometheus'. */
+function withPictureNote(details: string[], picture: PreviewPicture | undefined): string[] {
+  return picture?.sampled ? [...details, `picture from sample series: ${picture.sampled}`] : details;
 }
 
 function groupTitle(payload: WebhookPayload): string {
@@ -86,7 +95,7 @@ export function createPreviewApp(deps: PreviewAppDeps): Hono {
   const app = new Hono();
   app.route('/assets', createAssetsApp(packages));
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const set = deps.templates();
     const asked = c.req.query('template') ?? deps.templateName;
     const templates: TemplateChoice[] = [...set.templates.values()]
@@ -97,23 +106,29 @@ export function createPreviewApp(deps: PreviewAppDeps): Hono {
     const base = assetBase(c.req.path);
     const view = (sentAt: number): MessageView => ({ sentAt, now, avatarUrl: `${base}avatar.svg`, defaultUsername: DEFAULT_USERNAME });
     const recent = deps.recent();
+    const pictureOf = (payload: WebhookPayload): Promise<PreviewPicture | undefined> => (current && deps.pictures ? deps.pictures(payload) : Promise.resolve(undefined));
+    const [recentPictures, samplePictures] = await Promise.all([
+      Promise.all(recent.map((entry) => pictureOf(entry.payload))),
+      Promise.all(Object.values(SAMPLE_PAYLOADS).map(pictureOf)),
+    ]);
     const received: GroupView[] = current
       ? recent.map((entry, index) => ({
           id: `received-${index + 1}`,
           title: groupTitle(entry.payload),
-          details: groupDetails(entry.payload),
+          details: withPictureNote(groupDetails(entry.payload), recentPictures[index]),
           receivedAt: entry.receivedAt,
-          body: renderingHtml(rendered.of(entry.payload, set, current.name), view(entry.receivedAt)),
+          body: renderingHtml(rendered.of(entry.payload, set, current.name), view(entry.receivedAt), recentPictures[index]),
         }))
       : [];
     const samples: GroupView[] = current
       ? [...Object.entries(SAMPLE_PAYLOADS), [ACKNOWLEDGED_SAMPLE_NAME, ACKNOWLEDGED_SAMPLE] as const].map(([name, payload], index) => ({
           id: `sample-${index + 1}`,
           title: name,
-          details: groupDetails(payload),
+          details: withPictureNote(groupDetails(payload), samplePictures[index]),
           body: renderingHtml(
             rendered.of(payload, set, current.name, payload === ACKNOWLEDGED_SAMPLE ? SAMPLE_ACKNOWLEDGEMENT : undefined),
             view(now),
+            samplePictures[index],
           ),
         }))
       : [];

@@ -82,7 +82,9 @@ export function embedHtml(embed: DiscordEmbed, view: MessageView): Html {
   const description = embed.description
     ? h`<discord-embed-description slot="description">${markdownHtml(embed.description, { now: view.now, inEmbed: true })}</discord-embed-description>`
     : EMPTY;
-  return h`<discord-embed slot="embeds"${attributes}>${description}${fieldsHtml(embed.fields ?? [], view)}${footerHtml(embed)}</discord-embed>`;
+  // Only pictures amcord drew itself (inline PNG) or ones from the web; never a script or a page.
+  const image = embed.image?.url.startsWith('data:image/png;base64,') ? embed.image.url : safeUrl(embed.image?.url);
+  return h`<discord-embed slot="embeds"${attributes}${image ? h` image="${image}"` : EMPTY}>${description}${fieldsHtml(embed.fields ?? [], view)}${footerHtml(embed)}</discord-embed>`;
 }
 
 const BUTTON_TYPES: Record<number, string> = { 1: 'primary', 2: 'secondary', 3: 'success', 4: 'destructive' };

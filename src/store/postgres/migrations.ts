@@ -127,6 +127,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, ref, firing_since)
   );
   `,
+  // The live status board's message per channel, so the next leader edits it rather than posting another.
+  `
+  CREATE TABLE status_boards (
+    channel_id text PRIMARY KEY,
+    message_id text NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** Which versions are applied; created by the first start, outside the numbered versions. */

@@ -24,6 +24,15 @@ export const OVERVIEW_QUERIES = {
   proxmoxGuests: 'pve_guest_info',
 } as const;
 
+/** The /status picture's panels over the last hour, one line per node. */
+export const DASHBOARD_QUERIES = {
+  /** 1 or 0 for every node seen in the last hour: a node whose exporter stopped answering counts as down. */
+  nodesUp: 'max by (instance) (up) and on (instance) max by (instance) (last_over_time(node_uname_info[1h]))',
+  cpu: OVERVIEW_QUERIES.cpu,
+  memory: OVERVIEW_QUERIES.memory,
+  fullestFilesystem: `max by (instance) (100 * (1 - node_filesystem_avail_bytes{${REAL_FILESYSTEM}} / node_filesystem_size_bytes{${REAL_FILESYSTEM}}))`,
+} as const;
+
 /** The queries for one node; `instance` is quoted for PromQL here. */
 export function nodeQueries(instance: string) {
   const node = `instance=${promqlString(instance)}`;
