@@ -72,7 +72,20 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
   const incidents = new Incidents(state.incidents, clock);
   // The bot starts first; an acknowledgement made before delivery runs waits in the outbox.
   let wakeDelivery = (_destination: string): void => undefined;
-  const bot = await startBotIfEnabled({ loaded, logger, silenceTargets, metrics, clock, incidents, subscriptions: state.subscriptions, wake: (destination) => wakeDelivery(destination), grapher: deps.grapher }, cleanup);
+  const bot = await startBotIfEnabled(
+    {
+      loaded,
+      logger,
+      silenceTargets,
+      metrics,
+      clock,
+      incidents,
+      subscriptions: state.subscriptions,
+      wake: (destination) => wakeDelivery(destination),
+      grapher: deps.grapher,
+    },
+    cleanup,
+  );
   startStatusBoardIfConfigured({ config, bot, store: state.statusBoards, clock, logger, mayAct: deps.mayDeliver }, cleanup);
 
   const shutdown = new AbortController();
@@ -114,7 +127,10 @@ export async function startLeaderParts(deps: LeaderDeps, cleanup: CleanupStack):
   wakeDelivery = (destination) => delivery.wake(destination);
   if (bot) {
     const { outbox, subscriptions } = state;
-    await startSubscriptions({ config, outbox, incidents: state.incidents, subscriptions, bot, settings, controls: bot.controls, clock, logger, metrics, mayDeliver: deps.mayDeliver }, cleanup);
+    await startSubscriptions(
+      { config, outbox, incidents: state.incidents, subscriptions, bot, settings, controls: bot.controls, clock, logger, metrics, mayDeliver: deps.mayDeliver },
+      cleanup,
+    );
   }
   const retention = new Retention({ outbox: state.outbox, silenceTargets, incidents: state.incidents, clock, logger: logger.child({ module: 'retention' }) });
   retention.start();
