@@ -12,6 +12,8 @@ import { DEFAULT_DEFER_AFTER_MS } from './interactions/respond.js';
 import type { SilenceButtonOptions } from './silences/silence-buttons.js';
 import type { Acknowledgements } from './incidents/acknowledge.js';
 import type { SubscriptionRepository } from '../incidents/subscriptions.js';
+import { channelRouting, destinationChannels } from '../routing/channel-routes.js';
+import { resolveRoutes } from '../routing/routes.js';
 
 export interface StartBotOptions {
   config: Config;
@@ -74,6 +76,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     onSilenced: options.silenceButtons?.onSilenced,
     acknowledgements: options.acknowledgements,
     subscriptions: options.subscriptions,
+    channelRouting: channelRouting(resolveRoutes(config), destinationChannels(config)),
     onHandled: options.onHandled,
     scrub,
   };

@@ -4,8 +4,10 @@ import type { Actor } from '../interactions/actor.js';
 import type { BotClients } from '../clients.js';
 import type { Acknowledgements } from '../incidents/acknowledge.js';
 import type { SubscriptionRepository } from '../../incidents/subscriptions.js';
+import type { ChannelRouting } from '../../routing/channel-routes.js';
 import type { Access } from '../interactions/permissions.js';
 import type { BotReply, Choice } from '../interactions/reply.js';
+import type { AskedIn } from './scope.js';
 
 /** What a command may use besides its options. `now` is fixed per interaction. */
 export interface CommandContext {
@@ -17,6 +19,10 @@ export interface CommandContext {
   acknowledgements?: Acknowledgements | undefined;
   /** Present when the bot may DM subscribers (/subscribe). */
   subscriptions?: SubscriptionRepository | undefined;
+  /** Where the command was asked; unset reads as unknown, and listings stay unscoped. */
+  askedIn?: AskedIn | undefined;
+  /** Which channels the routes deliver to, for listings scoped to the channel. */
+  channelRouting?: ChannelRouting | undefined;
 }
 
 /**

@@ -12,6 +12,8 @@ import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type Sile
 import { parseAcknowledgeButtonId } from '../../incidents/ack-button.js';
 import { acknowledgeReply, type Acknowledgements } from '../incidents/acknowledge.js';
 import type { SubscriptionRepository } from '../../incidents/subscriptions.js';
+import type { ChannelRouting } from '../../routing/channel-routes.js';
+import type { AskedIn } from '../commands/scope.js';
 
 /** Routes each interaction to its command or button handler; never throws. */
 
@@ -28,6 +30,8 @@ export interface DispatchContext {
   acknowledgements?: Acknowledgements | undefined;
   /** /subscribe and its kin; without it they say they are not set up. */
   subscriptions?: SubscriptionRepository | undefined;
+  /** Which channels the routes deliver to: /alerts and /silences list a channel's part first. */
+  channelRouting?: ChannelRouting | undefined;
   /** Told how each command and button ended, for metrics. */
   onHandled?: ((name: string, outcome: InteractionOutcome) => void) | undefined;
   /** Removes secrets from text shown to users or logged. */
@@ -57,8 +61,23 @@ export async function handleInteraction(interaction: Interaction, context: Dispa
   }
 }
 
-function commandContext(actor: Actor, context: DispatchContext): CommandContext {
-  return { clients: context.clients, actor, logger: context.logger, now: context.now(), acknowledgements: context.acknowledgements, subscriptions: context.subscriptions };
+function commandContext(interaction: ChatInputCommandInteraction | AutocompleteInteraction, actor: Actor, context: DispatchContext): CommandContext {
+  return {
+    clients: context.clients,
+    actor,
+    logger: context.logger,
+    now: context.now(),
+    acknowledgements: context.acknowledgements,
+    subscriptions: context.subscriptions,
+    askedIn: askedIn(interaction),
+    channelRouting: context.channelRouting,
+  };
+}
+
+/** A command outside any guild was asked in a DM with the bot (the only other context commands allow). */
+export function askedIn(interaction: { guildId: string | null; channelId: string | null }): AskedIn {
+  if (interaction.guildId === null) return { kind: 'dm' };
+  return interaction.channelId ? { kind: 'channel', channelId: interaction.channelId } : { kind: 'unknown' };
 }
 
 async function onCommand(interaction: ChatInputCommandInteraction, context: DispatchContext): Promise<InteractionOutcome> {
@@ -77,7 +96,7 @@ async function onCommand(interaction: ChatInputCommandInteraction, context: Disp
     await interaction.reply(toReplyOptions(problemReply(decision.reason)));
     return 'refused';
   }
-  await answerCommand(interaction, command.execute(interaction, commandContext(actor, context)), context.deferAfterMs);
+  await answerCommand(interaction, command.execute(interaction, commandContext(interaction, actor, context)), context.deferAfterMs);
   return 'answered';
 }
 
@@ -91,7 +110,7 @@ async function onAutocomplete(interaction: AutocompleteInteraction, context: Dis
   let choices: Choice[] = [];
   if (command?.autocomplete && decide('read', actor, context.permissions).allowed) {
     try {
-      const lookup = await settleWithin(command.autocomplete(interaction, commandContext(actor, context)), context.deferAfterMs);
+      const lookup = await settleWithin(command.autocomplete(interaction, commandContext(interaction, actor, context)), context.deferAfterMs);
       if (lookup.done) choices = toChoices(lookup.value);
       else context.logger.warn({ command: interaction.commandName }, 'autocomplete too slow; offering no choices');
     } catch (error) {
