@@ -6,7 +6,7 @@ import { Client, Events, GatewayIntentBits, SlashCommandBuilder } from 'discord.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Matcher } from '../../src/alertmanager/matchers.js';
 import type { BotCommand } from '../../src/bot/commands/command.js';
-import { type DispatchContext, handleInteraction } from '../../src/bot/interactions/dispatch.js';
+import { askedIn, type DispatchContext, handleInteraction } from '../../src/bot/interactions/dispatch.js';
 import type { BotPermissions } from '../../src/bot/interactions/permissions.js';
 import type { BotReply } from '../../src/bot/interactions/reply.js';
 import { silenceButtons } from '../../src/bot/silences/silence-buttons.js';
@@ -54,6 +54,7 @@ const commands = new Map<string, BotCommand>(
     testCommand('slow', { execute: () => gate.reply }),
     testCommand('boom', { execute: () => Promise.reject(new Error(`kaput, token was ${TOKEN}`)) }),
     testCommand('guarded', { access: 'silence' }),
+    testCommand('where', { execute: (_interaction, context) => Promise.resolve({ content: JSON.stringify(context.askedIn) }) }),
     testCommand('pick', {
       data: new SlashCommandBuilder()
         .setName('pick')
@@ -122,6 +123,12 @@ describe('answering in time', () => {
   it('replies directly when the answer is quick', async () => {
     const reply = await gateway.reply(send('quick').id);
     expect(reply).toMatchObject({ callbackType: 4, content: 'quick done', ephemeral: false });
+  });
+
+  it('tells the command where it was asked: the channel, or a DM outside any guild', async () => {
+    const reply = await gateway.reply(send('where').id);
+    expect(JSON.parse(reply.content)).toEqual({ kind: 'channel', channelId: gateway.channelId });
+    expect(askedIn({ guildId: null, channelId: '700000000000000003' })).toEqual({ kind: 'dm' });
   });
 
   it('defers a slow answer and edits it in when ready', async () => {
