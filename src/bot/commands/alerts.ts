@@ -48,7 +48,8 @@ export async function alertsReply(options: AlertsOptions, clients: BotClients, n
   const filter = severity === 'all' ? '' : ` (${severity})`;
   const list = { uiUrl: clients.alertmanagerUiUrl, now };
 
-  if (firing.here === undefined || place === undefined || (firing.here.length === 0 && firing.rest.length === 0)) {
+  // Nothing firing anywhere reads as before; narrowed to the place, an empty place says so.
+  if (firing.here === undefined || place === undefined || (firing.here.length === 0 && firing.rest.length === 0 && scope !== 'here')) {
     return { embeds: [firingEmbed([...(firing.here ?? []), ...firing.rest], filter, list, { max: MAX_LISTED, used: 0, note: mutedNote })] };
   }
   const last = firing.rest.length === 0;

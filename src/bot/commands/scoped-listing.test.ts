@@ -76,6 +76,13 @@ describe('/alerts where it is asked', () => {
     expect(reply.embeds?.map((embed) => embed.title)).toEqual(['✅ No alerts firing in this channel (warning)', '🟠 1 alert firing elsewhere (warning)']);
   });
 
+  it('narrowed to a channel with nothing firing, says the channel has none rather than that none fire', async () => {
+    const place = await asked({ kind: 'channel', channelId: BOT_CHANNEL });
+    const reply = await alertsReply({ place, scope: 'here', severity: 'warning' }, clients, NOW);
+    expect(reply.embeds?.map((embed) => embed.title)).toEqual(['✅ No alerts firing in this channel (warning)']);
+    expect((await alertsReply({ place, severity: 'info' }, clients, NOW)).embeds?.map((embed) => embed.title)).toEqual(['✅ No alerts firing (info)']);
+  });
+
   it('keeps the old listing in a channel no route delivers to', async () => {
     expect(await asked({ kind: 'channel', channelId: ELSEWHERE })).toBeUndefined();
     expect(await asked({ kind: 'unknown' })).toBeUndefined();
@@ -123,5 +130,11 @@ describe('/silences where it is asked', () => {
     const only = await silencesReply(clients, NOW, { place, scope: 'here' });
     expect(only.embeds?.map((embed) => embed.title)).toEqual(['🔕 Silences in this channel (1)']);
     expect(await silencesReply(clients, NOW, { place, scope: 'all' })).toEqual(await silencesReply(clients, NOW));
+  });
+
+  it('narrowed to a channel whose alerts nothing mutes, says so', async () => {
+    clients.alertmanager.alerts = clients.alertmanager.alerts.filter((alert) => alert.labels['alertname'] !== 'MailQuiet');
+    const reply = await silencesReply(clients, NOW, { place: channelPlace(BOT_CHANNEL, routing), scope: 'here' });
+    expect(reply.embeds?.map((embed) => [embed.title, embed.description])).toEqual([['🔕 Silences in this channel', 'No active silences.']]);
   });
 });

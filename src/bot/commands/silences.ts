@@ -26,21 +26,22 @@ export interface SilencesOptions {
  * asked in a routed channel, the ones muting that channel's alerts first (or only them).
  */
 export async function silencesReply(clients: BotClients, now: Date, options: SilencesOptions = {}): Promise<BotReply> {
+  const scope = options.scope ?? 'first';
   let silences: Silence[];
   let alerts: AlertmanagerAlert[] = [];
   try {
     silences = currentSilences(await clients.alertmanager.getSilences());
-    if (options.place) alerts = await clients.alertmanager.getAlerts();
+    if (options.place && scope !== 'all') alerts = await clients.alertmanager.getAlerts();
   } catch (error) {
     return problemReply(`Could not list silences. ${describeError(error)}`);
   }
   const { place } = options;
   // A silence is the place's when it mutes one of the place's alerts right now.
   const mutingHere = new Set(place ? alerts.filter((alert) => place.includes(alert.labels)).flatMap((alert) => alert.status.silencedBy) : []);
-  const parts = splitByPlace(silences, place && ((silence: Silence) => mutingHere.has(silence.id)), options.scope ?? 'first');
+  const parts = splitByPlace(silences, place && ((silence: Silence) => mutingHere.has(silence.id)), scope);
   const list = { uiUrl: clients.alertmanagerUiUrl, now };
 
-  if (parts.here === undefined || place === undefined || (parts.here.length === 0 && parts.rest.length === 0)) {
+  if (parts.here === undefined || place === undefined || (parts.here.length === 0 && parts.rest.length === 0 && scope !== 'here')) {
     return { embeds: [silencesEmbed([...(parts.here ?? []), ...parts.rest], '', list, { max: MAX_LISTED, used: 0 })] };
   }
   const here = silencesEmbed(parts.here, ` ${place.here}`, list, { max: MAX_LISTED, used: 0 });
