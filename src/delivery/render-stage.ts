@@ -13,7 +13,7 @@ import type { MentionPolicy } from '../routing/routes.js';
 import type { Destination } from './destination.js';
 import type { GraphStage } from './graph-stage.js';
 import type { RenderStage } from './outbox-worker.js';
-import { threadPlacement } from './thread-placement.js';
+import { parseLivingMessageId, threadPlacement } from './thread-placement.js';
 
 /**
  * Adds what only the bot's own messages may carry (the Acknowledge and silence buttons), for
@@ -58,9 +58,11 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
     const placed = (message: DiscordMessage, startsIncident: boolean): DiscordMessage =>
       target?.threads ? { ...message, thread: threadPlacement(notification, living, target.threads, startsIncident) } : message;
     if (notification.escalation) {
-      // Only the bot can reply; a webhook's ping stands on its own (in the group's post, with threads).
-      const replyTo = carriesButtons ? living : undefined;
-      return placed(escalationMessage(notification.escalation, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl }), false);
+      // Only the bot can reply: in the channel, to the summary, where the ping is seen (also with
+      // a thread); a webhook's ping stands on its own (in the group's post, with threads).
+      const replyTo = carriesButtons && living !== undefined ? parseLivingMessageId(living).messageId : undefined;
+      const ping = escalationMessage(notification.escalation, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl });
+      return carriesButtons ? ping : placed(ping, false);
     }
     const incident = await options.incidents?.shown(notification, destination);
     const acknowledgement = incident?.acknowledgement;
