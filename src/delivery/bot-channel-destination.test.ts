@@ -141,6 +141,27 @@ describe('BotChannelDestination with a thread per group in a text channel', () =
     expect(discord.threads()[0]?.archived).toBe(true);
   });
 
+  it('turns a later post of the group (a new alert, a repeat) into an edit of the summary and an update in the thread, once per post key', async () => {
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const [threadId = '', messageId = ''] = id.split('/');
+    const later = { ...titled('2 firing'), thread: { ...placement, id: threadId, messageId } };
+    expect(await destination.post(later, deadline(), { id: '2:0:g', retry: false })).toBe(id);
+    expect(await destination.post(later, deadline(), { id: '2:0:g', retry: true })).toBe(id);
+    expect(titles(CHANNEL)).toEqual(['2 firing']);
+    expect(titles(threadId)).toEqual(['2 firing']);
+  });
+
+  it('posts a new summary with a new thread when the summary was deleted', async () => {
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const [threadId = '', messageId = ''] = id.split('/');
+    const deleted = await fetch(`${discord.apiBase}/v10/channels/${CHANNEL}/messages/${messageId}`, { method: 'DELETE', headers: { authorization: 'Bot bot-token' } });
+    expect(deleted.status).toBe(204);
+    const again = await destination.post({ ...titled('2 firing'), thread: { ...placement, id: threadId, messageId } }, deadline(), { id: '2:0:g', retry: false });
+    expect(again).not.toBe(id);
+    expect(titles(CHANNEL)).toEqual(['2 firing']);
+    expect(discord.threads({ parentId: CHANNEL })).toHaveLength(2);
+  });
+
   it('starts a new thread when the group thread was deleted (with the message\'s id again, so the living id stays)', async () => {
     const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
     const threadId = id.split('/')[0] ?? '';

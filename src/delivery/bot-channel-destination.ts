@@ -76,11 +76,22 @@ export class BotChannelDestination implements Destination {
   }
 
   /**
-   * With threads, the new message (a group's first, or a new summary for a deleted one) starts
-   * the group's thread; its id then names the thread too (`<thread>/<message>`). Should starting
-   * it fail, the post fails and its retry (the same message, by its nonce) starts it again.
+   * With threads, a later notification of a group (a new alert, a repeat) edits the summary and
+   * goes in the thread instead of becoming a message of its own. A new message (a group's first,
+   * or a new summary for a deleted one) starts the group's thread; its id then names the thread
+   * too (`<thread>/<message>`). Should starting it fail, the post fails and its retry (the same
+   * message, by its nonce) starts it again.
    */
   async post(message: DiscordMessage, deadline: number, key?: PostKey): Promise<string> {
+    const summary = message.thread?.id !== undefined && message.thread.messageId !== undefined ? livingMessageId(message.thread.id, message.thread.messageId) : undefined;
+    if (this.threads && summary !== undefined) {
+      try {
+        return (await this.update(summary, message, deadline, key)) ?? summary;
+      } catch (error) {
+        // The summary was deleted: the group gets a new one, with a thread of its own.
+        if (!(error instanceof MessageGoneError)) throw error;
+      }
+    }
     const id = await this.create(message, deadline, key && nonceFor(this.channelId, key.id), key);
     // A repeat returns the message as the earlier attempt sent it; the entry may carry a newer state since.
     if (key?.retry) await this.editMessage(id, message, deadline);
@@ -93,11 +104,17 @@ export class BotChannelDestination implements Destination {
    * deleted thread is started anew (the answer is then the living message's new id). On resolve
    * the thread gets that last update and is archived.
    */
-  async edit(livingId: string, message: DiscordMessage, deadline: number): Promise<string | undefined> {
+  edit(livingId: string, message: DiscordMessage, deadline: number): Promise<string | undefined> {
+    return this.update(livingId, message, deadline, undefined);
+  }
+
+  /** An update posted in the thread carries a nonce of the post key, so a retried post shows it once. */
+  private async update(livingId: string, message: DiscordMessage, deadline: number, key: PostKey | undefined): Promise<string | undefined> {
     const { threadId, messageId } = parseLivingMessageId(livingId);
     await this.editMessage(messageId, message, deadline);
     if (!this.threads || !message.thread) return undefined;
-    const thread = await this.postInThread(messageId, threadId, message.thread, threadUpdateOf(message), deadline);
+    const update = threadUpdateOf(message);
+    const thread = await this.postInThread(messageId, threadId, message.thread, (into) => (key ? { ...update, nonce: nonceFor(into, key.id), enforce_nonce: true } : update), deadline);
     if (message.thread.close) await this.archive(thread, deadline);
     return thread === threadId ? undefined : livingMessageId(thread, messageId);
   }
@@ -112,10 +129,16 @@ export class BotChannelDestination implements Destination {
   }
 
   /** Posts the update in the thread, starting one first when there is none or it was deleted; answers the thread's id. */
-  private async postInThread(messageId: string, threadId: string | undefined, placement: ThreadPlacement, update: DiscordMessage, deadline: number): Promise<string> {
+  private async postInThread(
+    messageId: string,
+    threadId: string | undefined,
+    placement: ThreadPlacement,
+    update: (threadId: string) => DiscordMessage & { nonce?: string; enforce_nonce?: boolean },
+    deadline: number,
+  ): Promise<string> {
     if (threadId !== undefined) {
       try {
-        await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(threadId), { ...requestOf(update), signal }));
+        await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(threadId), { ...requestOf(update(threadId)), signal }));
         return threadId;
       } catch (error) {
         if (!isDiscordError(error, UNKNOWN_CHANNEL)) throw this.deliveryError(error, 'edit');
@@ -123,7 +146,7 @@ export class BotChannelDestination implements Destination {
     }
     const started = await this.startThread(messageId, placement.name, deadline);
     try {
-      await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(started), { ...requestOf(update), signal }));
+      await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(started), { ...requestOf(update(started)), signal }));
     } catch (error) {
       throw this.deliveryError(error, 'edit');
     }

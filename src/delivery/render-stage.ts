@@ -55,8 +55,13 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
     const carriesButtons = target?.carriesButtons === true;
     const groupKey = notification.escalation?.groupKey ?? notification.groupKey;
     const living = target?.threads || (carriesButtons && notification.escalation) ? await options.livingMessage?.(destination, groupKey) : undefined;
-    const placed = (message: DiscordMessage, startsIncident: boolean): DiscordMessage =>
-      target?.threads ? { ...message, thread: threadPlacement(notification, living, target.threads, startsIncident) } : message;
+    const placed = (message: DiscordMessage, startsIncident: boolean): DiscordMessage => {
+      if (!target?.threads) return message;
+      const thread = threadPlacement(notification, living, target.threads, startsIncident);
+      // The bot's thread hangs off the summary in a text channel, which a later post edits.
+      const summary = carriesButtons && thread.id !== undefined && living !== undefined ? { messageId: parseLivingMessageId(living).messageId } : {};
+      return { ...message, thread: { ...thread, ...summary } };
+    };
     if (notification.escalation) {
       // Only the bot can reply: in the channel, to the summary, where the ping is seen (also with
       // a thread); a webhook's ping stands on its own (in the group's post, with threads).
