@@ -186,6 +186,20 @@ describe('BotChannelDestination with a thread per group in a text channel', () =
     expect(discord.threads()).toHaveLength(1);
   });
 
+  it('goes on without a thread when the bot may not start one, and tries again on the next notification', async () => {
+    let refusing = true;
+    const startThreads = discord.requests.length;
+    discord.addRoute('POST', '/channels/:channelId/messages/:messageId/threads', () =>
+      refusing ? { status: 403, body: { code: 50013, message: 'Missing Permissions' } } : { status: 201, body: { id: inChannel()[0]?.id, type: 11 } },
+    );
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    expect(id).toMatch(/^\d+$/);
+    expect(titles(CHANNEL)).toEqual(['firing']);
+    refusing = false;
+    expect(await destination.edit(id, { ...titled('resolved'), thread: placement }, deadline())).toBe(`${id}/${id}`);
+    expect(discord.requests.slice(startThreads).filter((request) => request.path.endsWith('/threads'))).toHaveLength(2);
+  });
+
   it('without threads, a placement changes nothing', async () => {
     const plain = new BotChannelDestination('bot', new REST({ api: discord.apiBase }).setToken('bot-token'), CHANNEL);
     const id = await plain.post({ ...titled('firing'), thread: placement }, deadline());

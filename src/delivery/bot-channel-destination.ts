@@ -96,7 +96,8 @@ export class BotChannelDestination implements Destination {
     // A repeat returns the message as the earlier attempt sent it; the entry may carry a newer state since.
     if (key?.retry) await this.editMessage(id, message, deadline);
     if (!this.threads || !message.thread) return id;
-    return livingMessageId(await this.startThread(id, message.thread.name, deadline), id);
+    const thread = await this.startThread(id, message.thread.name, deadline);
+    return thread === undefined ? id : livingMessageId(thread, id);
   }
 
   /**
@@ -115,8 +116,9 @@ export class BotChannelDestination implements Destination {
     if (!this.threads || !message.thread) return undefined;
     const update = threadUpdateOf(message);
     const thread = await this.postInThread(messageId, threadId, message.thread, (into) => (key ? { ...update, nonce: nonceFor(into, key.id), enforce_nonce: true } : update), deadline);
-    if (message.thread.close) await this.archive(thread, deadline);
-    return thread === threadId ? undefined : livingMessageId(thread, messageId);
+    if (thread !== undefined && message.thread.close) await this.archive(thread, deadline);
+    if (thread === threadId) return undefined;
+    return thread === undefined ? messageId : livingMessageId(thread, messageId);
   }
 
   private async editMessage(messageId: string, message: DiscordMessage, deadline: number): Promise<void> {
@@ -128,14 +130,17 @@ export class BotChannelDestination implements Destination {
     }
   }
 
-  /** Posts the update in the thread, starting one first when there is none or it was deleted; answers the thread's id. */
+  /**
+   * Posts the update in the thread, starting one first when there is none or it was deleted;
+   * answers the thread's id, or undefined when the bot may not start one.
+   */
   private async postInThread(
     messageId: string,
     threadId: string | undefined,
     placement: ThreadPlacement,
     update: (threadId: string) => DiscordMessage & { nonce?: string; enforce_nonce?: boolean },
     deadline: number,
-  ): Promise<string> {
+  ): Promise<string | undefined> {
     if (threadId !== undefined) {
       try {
         await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(threadId), { ...requestOf(update(threadId)), signal }));
@@ -145,6 +150,7 @@ export class BotChannelDestination implements Destination {
       }
     }
     const started = await this.startThread(messageId, placement.name, deadline);
+    if (started === undefined) return undefined;
     try {
       await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(started), { ...requestOf(update(started)), signal }));
     } catch (error) {
@@ -156,8 +162,10 @@ export class BotChannelDestination implements Destination {
   /**
    * Start Thread from Message. A message has at most one thread, and that thread has the
    * message's id: when Discord says it has one already (an earlier attempt started it), that is it.
+   * Refused (403: no Create Public Threads), the group goes on without a thread rather than losing
+   * its message; a later notification tries again.
    */
-  private async startThread(messageId: string, name: string, deadline: number): Promise<string> {
+  private async startThread(messageId: string, name: string, deadline: number): Promise<string | undefined> {
     let started: unknown;
     try {
       started = await this.withinDeadline(deadline, (signal) =>
@@ -165,6 +173,7 @@ export class BotChannelDestination implements Destination {
       );
     } catch (error) {
       if (isDiscordError(error, THREAD_ALREADY_CREATED)) return messageId;
+      if (error instanceof DiscordAPIError && error.status === 403) return undefined;
       throw this.deliveryError(error, 'edit');
     }
     return isRecord(started) && typeof started.id === 'string' && /^\d+$/.test(started.id) ? started.id : messageId;
