@@ -14,7 +14,7 @@ import type { CleanupStack } from './cleanup-stack.js';
 
 /** What the running bot adds to the pipeline: a way to post as the bot, and silence buttons. */
 export interface BotParts {
-  channelDestination: (name: string, channelId: string) => Destination;
+  channelDestination: (name: string, channelId: string, options?: { threads: boolean }) => Destination;
   controls: MessageControls;
   /** Re-tags and archives forum posts (destinations with threads). */
   threadControl: ThreadControl;
@@ -59,7 +59,7 @@ export async function startBotIfEnabled(options: BotOptions, cleanup: CleanupSta
   cleanup.defer('Discord bot', () => bot.stop());
   for (const series of parts.countedInteractions()) metrics.commands.inc(series, 0);
   return {
-    channelDestination: (name, channelId) => new parts.BotChannelDestination(name, bot.client.rest, channelId),
+    channelDestination: (name, channelId, options) => new parts.BotChannelDestination(name, bot.client.rest, channelId, { threads: options?.threads === true }),
     directMessages: (name, userId, onRefused) => new parts.DirectMessageDestination(name, bot.client.rest, userId, onRefused),
     threadControl: parts.threadControlFor(bot.client.rest, logger.child({ module: 'bot' }), makeScrubber(loaded.secrets)),
     controls: (message, notification, acknowledged) => parts.withSilenceControls(message, notification, silenceTargets, clock.now(), acknowledged),

@@ -36,7 +36,10 @@ export class DirectMessageDestination implements Destination {
   }
 
   edit(messageId: string, message: DiscordMessage, deadline: number): Promise<void> {
-    return this.refusing(async () => (await this.open(deadline)).edit(messageId, message, deadline));
+    return this.refusing(async () => {
+      // A DM channel has no group threads, so the id stays.
+      await (await this.open(deadline)).edit(messageId, message, deadline);
+    });
   }
 
   private open(deadline: number): Promise<BotChannelDestination> {

@@ -31,14 +31,21 @@ describe('routes[].escalation', () => {
 });
 
 describe('destinations.<name>.threads', () => {
-  it('is off by default and needs a webhook', () => {
+  const bot = { enabled: true, token: 't', application_id: '123456789012345678', guild_id: '123456789012345679' };
+
+  it('is off by default', () => {
     const config = configSchema.parse({ discord: { webhook_url: WEBHOOK }, destinations: { forum: { webhook_url: WEBHOOK } } });
     expect(config.destinations.forum).toMatchObject({ threads: false, thread_tags: {} });
+  });
+
+  it('takes a text channel of the bot, whose threads have no tags', () => {
+    const config = configSchema.parse({ discord: { webhook_url: WEBHOOK }, bot, destinations: { text: { channel_id: '123456789012345670', threads: true } } });
+    expect(config.destinations.text).toMatchObject({ channel_id: '123456789012345670', threads: true });
     const problems = issues({
       discord: { webhook_url: WEBHOOK },
-      bot: { enabled: true, token: 't', application_id: '123456789012345678', guild_id: '123456789012345679' },
-      destinations: { forum: { channel_id: '123456789012345670', threads: true } },
+      bot,
+      destinations: { text: { channel_id: '123456789012345670', threads: true, thread_tags: { firing: '123456789012345671' } } },
     });
-    expect(problems).toEqual(['destinations.forum.threads: threads need a webhook_url of a webhook in a forum channel']);
+    expect(problems).toEqual(["destinations.text.thread_tags: thread tags are a forum's: threads in a channel_id (a text channel) have none"]);
   });
 });

@@ -151,8 +151,10 @@ const destination = z.strictObject({
   username: z.string().min(1).max(80).optional(),
   avatar_url: z.url().optional(),
   /**
-   * One forum post per group (the webhook must be in a forum channel): the first message of a
-   * group creates a post named after it, later ones go into that post.
+   * One thread per group. With webhook_url (a webhook in a forum channel) the first message of
+   * a group creates a post named after it, later ones go into that post. With channel_id (a
+   * text channel) the bot starts a thread from the group's message, which stays the living
+   * summary, and posts each later notification in the thread.
    */
   threads: z.boolean().default(false),
   /** The forum's tags (ids) for a firing and a resolved group's post; re-tagging needs the bot. */
@@ -345,8 +347,8 @@ export const configSchema = configShape
       if (!entry.webhook_url === !entry.channel_id) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name], message: 'needs either webhook_url (or webhook_url_file) or channel_id' });
       }
-      if (entry.threads && !entry.webhook_url) {
-        ctx.addIssue({ code: 'custom', path: ['destinations', name, 'threads'], message: 'threads need a webhook_url of a webhook in a forum channel' });
+      if (entry.channel_id && (entry.thread_tags.firing || entry.thread_tags.resolved)) {
+        ctx.addIssue({ code: 'custom', path: ['destinations', name, 'thread_tags'], message: 'thread tags are a forum\'s: threads in a channel_id (a text channel) have none' });
       }
       if (entry.channel_id && !config.bot.enabled) {
         ctx.addIssue({ code: 'custom', path: ['destinations', name, 'channel_id'], message: 'posting to a channel needs the bot (bot.enabled: true)' });

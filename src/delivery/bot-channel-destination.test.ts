@@ -96,3 +96,115 @@ describe('BotChannelDestination against the fake Discord', () => {
     expect(await failureOf(destination.edit('123456789012345678', titled('x'), deadline()))).toBeInstanceOf(MessageGoneError);
   });
 });
+
+describe('BotChannelDestination with a thread per group in a text channel', () => {
+  let discord: FakeDiscord;
+  let destination: BotChannelDestination;
+  const placement = { name: 'DiskFull', tags: [] };
+
+  beforeEach(async () => {
+    discord = await startFakeDiscord({ rateLimit: { limit: 50, windowMs: 1000 }, channelRateLimit: false });
+    destination = new BotChannelDestination('bot', new REST({ api: discord.apiBase }).setToken('bot-token'), CHANNEL, { threads: true });
+  });
+
+  afterEach(() => discord.close());
+
+  const deadline = () => Date.now() + 10_000;
+  const inChannel = () => discord.messages({ channelId: CHANNEL });
+  const titles = (channelId: string) => discord.messages({ channelId }).map((message) => message.embeds[0]?.title);
+  const withButton = (title: string) => ({
+    ...titled(title),
+    components: [{ type: 1 as const, components: [{ type: 2 as const, style: 2 as const, label: 'Silence', custom_id: 'silence:1h:g' }] }],
+  });
+
+  it('starts the thread from the first message, named after the group, and names both in the id', async () => {
+    expect(destination.threads).toEqual({ firingTag: undefined, resolvedTag: undefined });
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const summary = inChannel()[0];
+    expect(id).toBe(`${summary?.id ?? ''}/${summary?.id ?? ''}`);
+    expect(discord.threads({ parentId: CHANNEL })).toEqual([expect.objectContaining({ id: summary?.id, starterMessageId: summary?.id, name: 'DiskFull' })]);
+    expect(discord.requests.find((request) => request.path.endsWith('/threads'))?.body).toMatchObject({ name: 'DiskFull' });
+  });
+
+  it('edits the summary in place and posts each update in the thread, without buttons; on resolve the last one, then archives', async () => {
+    const id = await destination.post({ ...withButton('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const threadId = id.split('/')[0] ?? '';
+    expect(await destination.edit(id, { ...withButton('still firing'), thread: { ...placement, id: threadId } }, deadline())).toBeUndefined();
+    expect(titles(CHANNEL)).toEqual(['still firing']);
+    expect(inChannel()[0]?.components).toHaveLength(1);
+    expect(titles(threadId)).toEqual(['still firing']);
+    expect(discord.messages({ channelId: threadId })[0]?.components).toEqual([]);
+
+    await destination.edit(id, { ...titled('resolved'), thread: { ...placement, id: threadId, close: { tags: [] } } }, deadline());
+    expect(titles(CHANNEL)).toEqual(['resolved']);
+    expect(titles(threadId)).toEqual(['still firing', 'resolved']);
+    expect(discord.threads()[0]?.archived).toBe(true);
+  });
+
+  it('turns a later post of the group (a new alert, a repeat) into an edit of the summary and an update in the thread, once per post key', async () => {
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const [threadId = '', messageId = ''] = id.split('/');
+    const later = { ...titled('2 firing'), thread: { ...placement, id: threadId, messageId } };
+    expect(await destination.post(later, deadline(), { id: '2:0:g', retry: false })).toBe(id);
+    expect(await destination.post(later, deadline(), { id: '2:0:g', retry: true })).toBe(id);
+    expect(titles(CHANNEL)).toEqual(['2 firing']);
+    expect(titles(threadId)).toEqual(['2 firing']);
+  });
+
+  it('posts a new summary with a new thread when the summary was deleted', async () => {
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const [threadId = '', messageId = ''] = id.split('/');
+    const deleted = await fetch(`${discord.apiBase}/v10/channels/${CHANNEL}/messages/${messageId}`, { method: 'DELETE', headers: { authorization: 'Bot bot-token' } });
+    expect(deleted.status).toBe(204);
+    const again = await destination.post({ ...titled('2 firing'), thread: { ...placement, id: threadId, messageId } }, deadline(), { id: '2:0:g', retry: false });
+    expect(again).not.toBe(id);
+    expect(titles(CHANNEL)).toEqual(['2 firing']);
+    expect(discord.threads({ parentId: CHANNEL })).toHaveLength(2);
+  });
+
+  it('starts a new thread when the group thread was deleted (with the message\'s id again, so the living id stays)', async () => {
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    const threadId = id.split('/')[0] ?? '';
+    discord.deleteThread(threadId);
+    const replaced = await destination.edit(id, { ...titled('still firing'), thread: { ...placement, id: threadId } }, deadline());
+    expect(replaced).toBeUndefined();
+    expect(discord.threads({ parentId: CHANNEL })).toEqual([expect.objectContaining({ id: threadId, name: 'DiskFull', archived: false })]);
+    expect(titles(threadId)).toEqual(['still firing']);
+  });
+
+  it('starts the thread on the next edit when the living message has none yet', async () => {
+    const plain = await new BotChannelDestination('bot', new REST({ api: discord.apiBase }).setToken('bot-token'), CHANNEL).post(titled('firing'), deadline());
+    const replaced = await destination.edit(plain, { ...titled('still firing'), thread: placement }, deadline());
+    expect(replaced).toBe(`${plain}/${plain}`);
+    expect(titles(plain)).toEqual(['still firing']);
+  });
+
+  it('takes the thread an earlier attempt started (160004) as the message\'s own', async () => {
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    expect(await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: true })).toBe(id);
+    expect(inChannel()).toHaveLength(1);
+    expect(discord.threads()).toHaveLength(1);
+  });
+
+  it('goes on without a thread when the bot may not start one, and tries again on the next notification', async () => {
+    let refusing = true;
+    const startThreads = discord.requests.length;
+    discord.addRoute('POST', '/channels/:channelId/messages/:messageId/threads', () =>
+      refusing ? { status: 403, body: { code: 50013, message: 'Missing Permissions' } } : { status: 201, body: { id: inChannel()[0]?.id, type: 11 } },
+    );
+    const id = await destination.post({ ...titled('firing'), thread: placement }, deadline(), { id: '1:0:g', retry: false });
+    expect(id).toMatch(/^\d+$/);
+    expect(titles(CHANNEL)).toEqual(['firing']);
+    refusing = false;
+    expect(await destination.edit(id, { ...titled('resolved'), thread: placement }, deadline())).toBe(`${id}/${id}`);
+    expect(discord.requests.slice(startThreads).filter((request) => request.path.endsWith('/threads'))).toHaveLength(2);
+  });
+
+  it('without threads, a placement changes nothing', async () => {
+    const plain = new BotChannelDestination('bot', new REST({ api: discord.apiBase }).setToken('bot-token'), CHANNEL);
+    const id = await plain.post({ ...titled('firing'), thread: placement }, deadline());
+    expect(id).toMatch(/^\d+$/);
+    expect(await plain.edit(id, { ...titled('again'), thread: { ...placement, id } }, deadline())).toBeUndefined();
+    expect(discord.threads()).toEqual([]);
+  });
+});

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { DiscordAPIError, HTTPError, Routes, type RawFile, type REST } from 'discord.js';
-import { UNKNOWN_MESSAGE } from '../discord/error-codes.js';
+import { THREAD_ALREADY_CREATED, UNKNOWN_CHANNEL, UNKNOWN_MESSAGE } from '../discord/error-codes.js';
 import { DiscordDeliveryError } from '../discord/webhook-client.js';
-import type { DiscordMessage } from '../discord/types.js';
+import type { DiscordMessage, ThreadPlacement } from '../discord/types.js';
 import { isDeadlineExceeded, withDeadline } from '../http-client/deadline.js';
 import { systemClock, type Clock } from '../util/sleep.js';
-import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey } from './destination.js';
+import { MessageGoneError, UnconfirmedPostError, type Destination, type PostKey, type ThreadSettings } from './destination.js';
+import { livingMessageId, parseLivingMessageId } from './thread-placement.js';
+import { threadUpdateOf } from './thread-update.js';
 
 /** Discord takes a nonce of up to 25 characters. */
 const NONCE_LENGTH = 25;
@@ -31,7 +33,20 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export interface BotChannelDestinationOptions {
   /** The clock the outbox's deadlines are read on. */
   clock?: Clock;
+  /**
+   * A thread per group (`threads: true`, a text channel): the bot starts it from the group's
+   * message, which stays the living summary, and posts each later notification in it.
+   */
+  threads?: boolean;
 }
+
+/** A thread in a text channel has no tags: those are a forum's. */
+const TEXT_CHANNEL_THREADS: ThreadSettings = { firingTag: undefined, resolvedTag: undefined };
+
+/** How long Discord keeps an idle thread open (minutes); a resolved group's thread is archived anyway. */
+const AUTO_ARCHIVE_MINUTES = 10_080;
+
+const isDiscordError = (error: unknown, code: number): boolean => error instanceof DiscordAPIError && error.code === code;
 
 /**
  * Posts as the bot into a channel: the only way (besides application-owned webhooks) to put
@@ -47,6 +62,7 @@ export interface BotChannelDestinationOptions {
  */
 export class BotChannelDestination implements Destination {
   readonly carriesButtons = true;
+  readonly threads: ThreadSettings | undefined;
   private readonly clock: Clock;
 
   constructor(
@@ -56,21 +72,120 @@ export class BotChannelDestination implements Destination {
     options: BotChannelDestinationOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.threads = options.threads ? TEXT_CHANNEL_THREADS : undefined;
   }
 
+  /**
+   * With threads, a later notification of a group (a new alert, a repeat) edits the summary and
+   * goes in the thread instead of becoming a message of its own. A new message (a group's first,
+   * or a new summary for a deleted one) starts the group's thread; its id then names the thread
+   * too (`<thread>/<message>`). Should starting it fail, the post fails and its retry (the same
+   * message, by its nonce) starts it again.
+   */
   async post(message: DiscordMessage, deadline: number, key?: PostKey): Promise<string> {
+    const summary = message.thread?.id !== undefined && message.thread.messageId !== undefined ? livingMessageId(message.thread.id, message.thread.messageId) : undefined;
+    if (this.threads && summary !== undefined) {
+      try {
+        return (await this.update(summary, message, deadline, key)) ?? summary;
+      } catch (error) {
+        // The summary was deleted: the group gets a new one, with a thread of its own.
+        if (!(error instanceof MessageGoneError)) throw error;
+      }
+    }
     const id = await this.create(message, deadline, key && nonceFor(this.channelId, key.id), key);
     // A repeat returns the message as the earlier attempt sent it; the entry may carry a newer state since.
-    if (key?.retry) await this.edit(id, message, deadline);
-    return id;
+    if (key?.retry) await this.editMessage(id, message, deadline);
+    if (!this.threads || !message.thread) return id;
+    const thread = await this.startThread(id, message.thread.name, deadline);
+    return thread === undefined ? id : livingMessageId(thread, id);
   }
 
-  async edit(messageId: string, message: DiscordMessage, deadline: number): Promise<void> {
+  /**
+   * With threads, the summary is edited and the notification posted in the group's thread; a
+   * deleted thread is started anew (the answer is then the living message's new id). On resolve
+   * the thread gets that last update and is archived.
+   */
+  edit(livingId: string, message: DiscordMessage, deadline: number): Promise<string | undefined> {
+    return this.update(livingId, message, deadline, undefined);
+  }
+
+  /** An update posted in the thread carries a nonce of the post key, so a retried post shows it once. */
+  private async update(livingId: string, message: DiscordMessage, deadline: number, key: PostKey | undefined): Promise<string | undefined> {
+    const { threadId, messageId } = parseLivingMessageId(livingId);
+    await this.editMessage(messageId, message, deadline);
+    if (!this.threads || !message.thread) return undefined;
+    const update = threadUpdateOf(message);
+    const thread = await this.postInThread(messageId, threadId, message.thread, (into) => (key ? { ...update, nonce: nonceFor(into, key.id), enforce_nonce: true } : update), deadline);
+    if (thread !== undefined && message.thread.close) await this.archive(thread, deadline);
+    if (thread === threadId) return undefined;
+    return thread === undefined ? messageId : livingMessageId(thread, messageId);
+  }
+
+  private async editMessage(messageId: string, message: DiscordMessage, deadline: number): Promise<void> {
     try {
       await this.withinDeadline(deadline, (signal) => this.rest.patch(Routes.channelMessage(this.channelId, messageId), { ...requestOf(message), signal }));
     } catch (error) {
       if (error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE) throw new MessageGoneError(`message ${messageId} no longer exists`);
       throw this.deliveryError(error, 'edit');
+    }
+  }
+
+  /**
+   * Posts the update in the thread, starting one first when there is none or it was deleted;
+   * answers the thread's id, or undefined when the bot may not start one.
+   */
+  private async postInThread(
+    messageId: string,
+    threadId: string | undefined,
+    placement: ThreadPlacement,
+    update: (threadId: string) => DiscordMessage & { nonce?: string; enforce_nonce?: boolean },
+    deadline: number,
+  ): Promise<string | undefined> {
+    if (threadId !== undefined) {
+      try {
+        await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(threadId), { ...requestOf(update(threadId)), signal }));
+        return threadId;
+      } catch (error) {
+        if (!isDiscordError(error, UNKNOWN_CHANNEL)) throw this.deliveryError(error, 'edit');
+      }
+    }
+    const started = await this.startThread(messageId, placement.name, deadline);
+    if (started === undefined) return undefined;
+    try {
+      await this.withinDeadline(deadline, (signal) => this.rest.post(Routes.channelMessages(started), { ...requestOf(update(started)), signal }));
+    } catch (error) {
+      throw this.deliveryError(error, 'edit');
+    }
+    return started;
+  }
+
+  /**
+   * Start Thread from Message. A message has at most one thread, and that thread has the
+   * message's id: when Discord says it has one already (an earlier attempt started it), that is it.
+   * Refused (403: no Create Public Threads), the group goes on without a thread rather than losing
+   * its message; a later notification tries again.
+   */
+  private async startThread(messageId: string, name: string, deadline: number): Promise<string | undefined> {
+    let started: unknown;
+    try {
+      started = await this.withinDeadline(deadline, (signal) =>
+        this.rest.post(Routes.threads(this.channelId, messageId), { body: { name, auto_archive_duration: AUTO_ARCHIVE_MINUTES }, signal }),
+      );
+    } catch (error) {
+      if (isDiscordError(error, THREAD_ALREADY_CREATED)) return messageId;
+      if (error instanceof DiscordAPIError && error.status === 403) return undefined;
+      throw this.deliveryError(error, 'edit');
+    }
+    return isRecord(started) && typeof started.id === 'string' && /^\d+$/.test(started.id) ? started.id : messageId;
+  }
+
+  /** After the last update: an archived thread reopens on the next message in it anyway. */
+  private async archive(threadId: string, deadline: number): Promise<void> {
+    try {
+      await this.withinDeadline(deadline, (signal) => this.rest.patch(Routes.channel(threadId), { body: { archived: true }, signal }));
+    } catch (error) {
+      // Deleted in the meantime: nothing is left to archive.
+      if (!isDiscordError(error, UNKNOWN_CHANNEL)) throw this.deliveryError(error, 'edit');
     }
   }
 

@@ -13,7 +13,7 @@ export interface Destination {
   readonly name: string;
   /** Only the bot's own messages may carry buttons (silence buttons). */
   readonly carriesButtons?: boolean;
-  /** Set when each group gets a forum post of its own (`threads: true`). */
+  /** Set when each group gets a thread of its own (`threads: true`): a forum post, or a thread in a text channel. */
   readonly threads?: ThreadSettings;
   /**
    * Posts a new message and returns its id, never an empty one. Rejects with UnconfirmedPostError
@@ -21,8 +21,11 @@ export interface Destination {
    * twice.
    */
   post(message: DiscordMessage, deadline: number, key?: PostKey): Promise<string>;
-  /** Replaces an earlier message. Rejects with MessageGoneError when it no longer exists. */
-  edit(messageId: string, message: DiscordMessage, deadline: number): Promise<void>;
+  /**
+   * Replaces an earlier message. Rejects with MessageGoneError when it no longer exists. May
+   * answer a new id for the living message (a text channel's group thread, started anew).
+   */
+  edit(messageId: string, message: DiscordMessage, deadline: number): Promise<string | void>;
 }
 
 /** A destination's forum posts: the tags for a firing and for a resolved group's post. */

@@ -13,7 +13,7 @@ export interface DestinationDeps {
   /** Re-tags and archives forum posts; only when the bot runs. */
   threadControl?: ThreadControl | undefined;
   /** Makes a destination that posts as the bot into a channel; only when the bot runs. */
-  botChannel: ((name: string, channelId: string) => Destination) | undefined;
+  botChannel: ((name: string, channelId: string, options?: { threads: boolean }) => Destination) | undefined;
   previewOutput: (text: string) => void;
 }
 
@@ -29,7 +29,7 @@ function destinationFor(name: string, target: DestinationTarget, deps: Destinati
     const threads = target.threads ? { firingTag: target.thread_tags?.firing, resolvedTag: target.thread_tags?.resolved } : undefined;
     return new WebhookDestination(name, deps.client, parseWebhookUrl(target.webhook_url), { threads, threadControl: deps.threadControl });
   }
-  if (target.channel_id && deps.botChannel) return deps.botChannel(name, target.channel_id);
+  if (target.channel_id && deps.botChannel) return deps.botChannel(name, target.channel_id, { threads: target.threads === true });
   return undefined;
 }
 

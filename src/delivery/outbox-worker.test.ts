@@ -19,6 +19,8 @@ class RecordingDestination implements Destination {
   /** Every call fails with this while set: Discord is down. */
   outage: Error | undefined;
   readonly goneMessages = new Set<string>();
+  /** An edit of one of these answers the living message's new id (a thread started anew). */
+  readonly renamedOnEdit = new Map<string, string>();
   /** The key of every post attempt, failed ones included. */
   readonly keys: Array<PostKey | undefined> = [];
   private next = 1;
@@ -36,12 +38,12 @@ class RecordingDestination implements Destination {
     return Promise.resolve(id);
   }
 
-  edit(id: string, message: DiscordMessage): Promise<void> {
+  edit(id: string, message: DiscordMessage): Promise<string | undefined> {
     const failure = this.failure();
     if (failure) return Promise.reject(failure);
     if (this.goneMessages.has(id)) return Promise.reject(new MessageGoneError(id));
     this.calls.push({ op: 'edit', id, title: message.embeds?.[0]?.title });
-    return Promise.resolve();
+    return Promise.resolve(this.renamedOnEdit.get(id));
   }
 }
 
@@ -145,6 +147,21 @@ describe('OutboxWorker', () => {
     ]);
     expect(await outbox.livingMessage('test', 'g1')).toBe('1');
     expect(await depth()).toBe(0);
+  });
+
+  it('keeps the new id an edit answers as the living message, and edits under it next', async () => {
+    await outbox.enqueue('test', 'post', notification('g1', 'v1'), time.now());
+    worker.start();
+    await handled(1);
+    destination.renamedOnEdit.set('1', '7/1');
+    await outbox.enqueue('test', 'edit', notification('g1', 'v2'), time.now());
+    worker.notify();
+    await handled(2);
+    expect(await outbox.livingMessage('test', 'g1')).toBe('7/1');
+    await outbox.enqueue('test', 'edit', notification('g1', 'v3'), time.now());
+    worker.notify();
+    await handled(3);
+    expect(destination.calls.map((call) => `${call.op} ${call.id}`)).toEqual(['post 1', 'edit 1', 'edit 7/1']);
   });
 
   it('merges waiting notifications of one group into one message with the newest state', async () => {

@@ -151,7 +151,7 @@ export class OutboxWorker {
     logger.info({ groupKey: entry.groupKey, kind: entry.kind, messageId }, 'delivered');
   }
 
-  /** Edits the living message, or posts a new one; returns the id of a newly posted one. */
+  /** Edits the living message, or posts a new one; returns the id of a newly posted one, or the living message's new id. */
   private async send(entry: OutboxEntry): Promise<string | undefined> {
     const { destination, outbox, clock } = this.options;
     const living = await this.options.render(entry);
@@ -160,8 +160,7 @@ export class OutboxWorker {
     if (existing) {
       try {
         this.checkMayDeliver();
-        await destination.edit(existing, living, deadline);
-        return undefined;
+        return (await destination.edit(existing, living, deadline)) ?? undefined;
       } catch (error) {
         if (!(error instanceof MessageGoneError)) throw error;
       }

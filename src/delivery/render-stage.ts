@@ -13,7 +13,7 @@ import type { MentionPolicy } from '../routing/routes.js';
 import type { Destination } from './destination.js';
 import type { GraphStage } from './graph-stage.js';
 import type { RenderStage } from './outbox-worker.js';
-import { threadPlacement } from './thread-placement.js';
+import { parseLivingMessageId, threadPlacement } from './thread-placement.js';
 
 /**
  * Adds what only the bot's own messages may carry (the Acknowledge and silence buttons), for
@@ -55,12 +55,19 @@ export function createRenderStage(options: RenderStageOptions): RenderStage {
     const carriesButtons = target?.carriesButtons === true;
     const groupKey = notification.escalation?.groupKey ?? notification.groupKey;
     const living = target?.threads || (carriesButtons && notification.escalation) ? await options.livingMessage?.(destination, groupKey) : undefined;
-    const placed = (message: DiscordMessage, startsIncident: boolean): DiscordMessage =>
-      target?.threads ? { ...message, thread: threadPlacement(notification, living, target.threads, startsIncident) } : message;
+    const placed = (message: DiscordMessage, startsIncident: boolean): DiscordMessage => {
+      if (!target?.threads) return message;
+      const thread = threadPlacement(notification, living, target.threads, startsIncident);
+      // The bot's thread hangs off the summary in a text channel, which a later post edits.
+      const summary = carriesButtons && thread.id !== undefined && living !== undefined ? { messageId: parseLivingMessageId(living).messageId } : {};
+      return { ...message, thread: { ...thread, ...summary } };
+    };
     if (notification.escalation) {
-      // Only the bot can reply; a webhook's ping stands on its own (in the group's post, with threads).
-      const replyTo = carriesButtons ? living : undefined;
-      return placed(escalationMessage(notification.escalation, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl }), false);
+      // Only the bot can reply: in the channel, to the summary, where the ping is seen (also with
+      // a thread); a webhook's ping stands on its own (in the group's post, with threads).
+      const replyTo = carriesButtons && living !== undefined ? parseLivingMessageId(living).messageId : undefined;
+      const ping = escalationMessage(notification.escalation, notification, { replyTo, buttons: carriesButtons, username: look.username, avatarUrl: look.avatarUrl });
+      return carriesButtons ? ping : placed(ping, false);
     }
     const incident = await options.incidents?.shown(notification, destination);
     const acknowledgement = incident?.acknowledgement;

@@ -13,3 +13,6 @@ export const CANNOT_MESSAGE_USER = 50007;
 
 /** The user does not exist (a deleted account). */
 export const UNKNOWN_USER = 10013;
+
+/** Start Thread from Message on a message that has a thread already: a message gets one. */
+export const THREAD_ALREADY_CREATED = 160004;

@@ -75,6 +75,8 @@ export interface DiscordMessage {
  */
 export interface ThreadPlacement {
   id?: string;
+  /** The group's living message beside `id`: in a text channel, the summary the thread started from. */
+  messageId?: string;
   name: string;
   tags: string[];
   close?: { tags: string[] };

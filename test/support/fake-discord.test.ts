@@ -614,6 +614,56 @@ describe('forum channels and threads', () => {
   });
 });
 
+describe('threads started from messages in a text channel', () => {
+  const channelId = '223456789012345678';
+  const asBot = (path: string, body: unknown, method = 'POST'): Promise<Response> =>
+    fetch(`${fake.apiBase}/v10${path}`, { method, headers: { 'content-type': 'application/json', authorization: 'Bot one' }, body: JSON.stringify(body) });
+  const postInChannel = async (id: string, content: string): Promise<ApiMessage> => json<ApiMessage>(await asBot(`/channels/${id}/messages`, { content }));
+
+  it('starts one thread per message, named 1-100 characters, with the message id; the bot then posts in it', async () => {
+    const summary = await postInChannel(channelId, 'firing');
+    expect((await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, { name: '' })).status).toBe(400);
+    expect((await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, { name: 'x'.repeat(101) })).status).toBe(400);
+    expect((await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, {})).status).toBe(400);
+
+    const started = await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, { name: 'DiskFull' });
+    expect(started.status).toBe(201);
+    expect(await json<{ id: string; parent_id: string; name: string }>(started)).toMatchObject({ id: summary.id, parent_id: channelId, name: 'DiskFull' });
+    expect(fake.threads({ parentId: channelId })).toEqual([{ id: summary.id, parentId: channelId, starterMessageId: summary.id, name: 'DiskFull', appliedTags: [], archived: false, updates: 0 }]);
+
+    clock += 2000; // past the rate limit window of the requests above
+    const again = await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, { name: 'DiskFull' });
+    expect(again.status).toBe(400);
+    expect(await json<DiscordErrorBody>(again)).toMatchObject({ code: 160004, message: 'A thread has already been created for this message' });
+
+    const update = await postInChannel(summary.id, 'still firing');
+    expect(update.channel_id).toBe(summary.id);
+    expect(fake.messages({ channelId: summary.id }).map((message) => message.content)).toEqual(['still firing']);
+  });
+
+  it('refuses a message of another channel and needs the bot', async () => {
+    const summary = await postInChannel(channelId, 'firing');
+    const elsewhere = await asBot(`/channels/323456789012345678/messages/${summary.id}/threads`, { name: 'A' });
+    expect(await json<DiscordErrorBody>(elsewhere)).toMatchObject({ code: 10008 });
+    const anonymous = await fetch(`${fake.apiBase}/v10/channels/${channelId}/messages/${summary.id}/threads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'A' }) });
+    expect(anonymous.status).toBe(401);
+    expect(fake.threads()).toEqual([]);
+  });
+
+  it('answers Unknown Channel in a deleted thread, lets the message start a new one, and unarchives on a post', async () => {
+    const summary = await postInChannel(channelId, 'firing');
+    await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, { name: 'A' });
+    expect(fake.deleteThread(summary.id)).toBe(true);
+    expect(await json<DiscordErrorBody>(await asBot(`/channels/${summary.id}/messages`, { content: 'y' }))).toMatchObject({ code: 10003 });
+
+    expect((await asBot(`/channels/${channelId}/messages/${summary.id}/threads`, { name: 'A' })).status).toBe(201);
+    expect((await asBot(`/channels/${summary.id}`, { archived: true }, 'PATCH')).status).toBe(200);
+    expect(fake.threads()[0]?.archived).toBe(true);
+    expect((await asBot(`/channels/${summary.id}/messages`, { content: 'again' })).status).toBe(200);
+    expect(fake.threads()[0]?.archived).toBe(false);
+  });
+});
+
 describe('fault injection', () => {
   it('fails the next requests with failNext', async () => {
     fake.failNext(2, { status: 502 });

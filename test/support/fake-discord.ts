@@ -343,10 +343,14 @@ export interface FakeForum {
   tags: Array<{ id: string; name: string }>;
 }
 
-/** A thread: here always a forum post, created by a webhook's `thread_name`. */
+/**
+ * A thread: a forum post created by a webhook's `thread_name`, or a thread the bot started from
+ * a message in a text channel (`starterMessageId`, and then the thread has the message's id).
+ */
 export interface FakeThread {
   id: string;
   parentId: string;
+  starterMessageId?: string;
   name: string;
   appliedTags: string[];
   archived: boolean;
@@ -393,6 +397,7 @@ export const DiscordErrorCode = {
   threadArchived: 50083,
   cannotMessageUser: 50007,
   forumNeedsThread: 220001,
+  threadAlreadyCreated: 160004,
   unknownMessage: 10008,
   emptyMessage: 50006,
   invalidFormBody: 50035,
@@ -1271,6 +1276,8 @@ class FakeDiscordServer implements FakeDiscord {
   private readonly store = new Map<string, StoredMessage>();
   private readonly forums = new Map<string, FakeForum>();
   private readonly threadsById = new Map<string, FakeThread>();
+  /** Threads someone deleted: the bot's requests naming them get 404 Unknown Channel. */
+  private readonly deletedThreads = new Set<string>();
   /** The bot's DM channels: by recipient, and the recipient of each. */
   private readonly dmChannels = new Map<string, string>();
   private readonly dmRecipients = new Map<string, string>();
@@ -1356,7 +1363,9 @@ class FakeDiscordServer implements FakeDiscord {
 
   deleteThread(id: string): boolean {
     for (const message of this.store.values()) if (message.channelId === id) this.store.delete(message.id);
-    return this.threadsById.delete(id);
+    const deleted = this.threadsById.delete(id);
+    if (deleted) this.deletedThreads.add(id);
+    return deleted;
   }
 
   directMessageChannel(userId: string): string | undefined {
@@ -1405,6 +1414,7 @@ class FakeDiscordServer implements FakeDiscord {
     this.requests.length = 0;
     this.store.clear();
     this.threadsById.clear();
+    this.deletedThreads.clear();
     this.faults.length = 0;
     this.nonces.clear();
     this.bucketLimiter.clear();
@@ -1616,10 +1626,18 @@ class FakeDiscordServer implements FakeDiscord {
       this.asBot((context, poster) => {
         const recipient = this.dmRecipients.get(context.params.channelId ?? '');
         if (recipient !== undefined && this.refusingDms.has(recipient)) return discordError(403, DiscordErrorCode.cannotMessageUser, 'Cannot send messages to this user');
-        return this.createMessage(context, poster);
+        if (this.deletedThreads.has(context.params.channelId ?? '')) return discordError(404, DiscordErrorCode.unknownChannel, 'Unknown Channel');
+        const answer = this.createMessage(context, poster);
+        // Like Discord, a message in an archived thread unarchives it.
+        const thread = this.threadsById.get(context.params.channelId ?? '');
+        if (thread && answer.status < 300) thread.archived = false;
+        return answer;
       }),
       channelBucket,
     );
+    add('POST', '/channels/:channelId/messages/:messageId/threads', this.asBot((context) => this.startThread(context)), {
+      bucket: (params) => `threads:${params.channelId ?? ''}`,
+    });
     add(
       'PATCH',
       '/channels/:channelId/messages/:messageId',
@@ -1772,6 +1790,27 @@ class FakeDiscordServer implements FakeDiscord {
     if (context.query.get('thread_id') !== message.channelId) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
     if (this.threadsById.get(message.channelId)?.archived) return discordError(400, DiscordErrorCode.threadArchived, 'Thread is archived');
     return this.edit(context, webhook, message);
+  }
+
+  /**
+   * Start Thread from Message: the message must be in the channel, a message gets one thread
+   * (160004 otherwise, as long as that thread exists), the name is 1–100 characters, and the
+   * thread takes the message's id.
+   */
+  private startThread(context: RouteContext): RouteResponse {
+    const channelId = context.params.channelId ?? '';
+    const message = this.store.get(context.params.messageId ?? '');
+    if (!message || message.channelId !== channelId) return discordError(404, DiscordErrorCode.unknownMessage, 'Unknown Message');
+    const body = readJsonObject(context);
+    if (!body.ok) return body.response;
+    const form = new FormReader();
+    const name = form.string(body.value.name, ['name'], { max: 100, required: true });
+    if (form.issues.length > 0 || name === undefined) return invalidFormBody(form.issues);
+    if (this.threadsById.has(message.id)) return discordError(400, DiscordErrorCode.threadAlreadyCreated, 'A thread has already been created for this message');
+    const thread: FakeThread = { id: message.id, parentId: channelId, starterMessageId: message.id, name, appliedTags: [], archived: false, updates: 0 };
+    this.threadsById.set(thread.id, thread);
+    this.deletedThreads.delete(thread.id);
+    return { status: 201, body: { id: thread.id, type: 11, parent_id: channelId, name, thread_metadata: { archived: false } } };
   }
 
   private updateThread(context: RouteContext): RouteResponse {
