@@ -46,3 +46,22 @@ export function parseAcknowledgeButtonId(customId: string): string | undefined {
   const ref = customId.slice(PREFIX.length);
   return ref === '' ? undefined : ref;
 }
+
+/**
+ * Whether a message's components (as Discord sends them: rows of buttons, among other kinds)
+ * show an Acknowledge button, and in which state: what a later change of the buttons (a
+ * silence) must keep.
+ */
+export function acknowledgeStateIn(rows: readonly unknown[]): { acknowledged: boolean } | undefined {
+  const record = (value: unknown): Record<string, unknown> | undefined => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined);
+  for (const row of rows) {
+    const components = record(row)?.['components'];
+    if (!Array.isArray(components)) continue;
+    for (const component of components) {
+      const button = record(component);
+      const customId = button?.['custom_id'];
+      if (typeof customId === 'string' && parseAcknowledgeButtonId(customId) !== undefined) return { acknowledged: button?.['label'] === 'Take over' };
+    }
+  }
+  return undefined;
+}

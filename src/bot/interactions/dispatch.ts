@@ -9,7 +9,7 @@ import { type Choice, problemReply, toChoices } from './reply.js';
 import { loggableError } from '../redact.js';
 import { answerButton, answerCommand, answerFailure, settleWithin, toReplyOptions } from './respond.js';
 import { type ButtonSilence, parseSilenceButtonId, silenceButtonReply, type SilenceTargetResolver } from '../silences/silence-buttons.js';
-import { parseAcknowledgeButtonId } from '../../incidents/ack-button.js';
+import { acknowledgeStateIn, parseAcknowledgeButtonId } from '../../incidents/ack-button.js';
 import { acknowledgeReply, type Acknowledgements } from '../incidents/acknowledge.js';
 import type { SubscriptionRepository } from '../../incidents/subscriptions.js';
 import type { ChannelRouting } from '../../routing/channel-routes.js';
@@ -136,7 +136,11 @@ async function onButton(interaction: ButtonInteraction, context: DispatchContext
     return 'refused';
   }
   const answer = silenceButtonReply(
-    { ...click, messageContent: interaction.message.content },
+    {
+      ...click,
+      messageContent: interaction.message.content,
+      acknowledge: acknowledgeStateIn(interaction.message.components.map((row) => row.toJSON())),
+    },
     { clients: context.clients, actor, logger: context.logger, resolveSilenceTarget: context.resolveSilenceTarget, onSilenced: context.onSilenced },
     context.now(),
   );

@@ -72,6 +72,15 @@ describe('silenceButtonReply', () => {
     });
   });
 
+  it('keeps the Acknowledge button of the message, in its state, next to the silence link', async () => {
+    for (const acknowledged of [false, true]) {
+      const outcome = await silenceButtonReply({ duration: '1h', ref: 'grp-1', messageContent: '**DiskFull**', acknowledge: { acknowledged } }, context(resolver), NOW);
+      const buttons = outcome.kind === 'update' ? outcome.reply.components?.[0]?.components : undefined;
+      expect(buttons?.map((button) => ('label' in button ? button.label : undefined))).toEqual([acknowledged ? 'Take over' : 'Acknowledge', 'Open the silence']);
+      expect(buttons?.[0]).toMatchObject({ custom_id: 'amcord:ack:grp-1' });
+    }
+  });
+
   it('keeps the updated content within 2000 characters', async () => {
     const outcome = await silenceButtonReply({ duration: '1d', ref: 'grp-1', messageContent: 'x'.repeat(2000) }, context(resolver), NOW);
     expect(outcome.reply.content?.length).toBeLessThanOrEqual(DISCORD_LIMITS.content);

@@ -1,6 +1,7 @@
 import { type APIActionRowComponent, type APIButtonComponent, ButtonStyle, ComponentType } from 'discord.js';
 import type { Matcher } from '../../alertmanager/matchers.js';
 import { DISCORD_LIMITS, truncate } from '../../discord/limits.js';
+import { acknowledgeButton } from '../../incidents/ack-button.js';
 import { inlineCode, timestamp, userMention } from '../../discord/markup.js';
 import { type BotReply, problemReply } from '../interactions/reply.js';
 import { type CreatedSilence, createSilenceAs, describeSilenceFailure, type SilenceActionContext, unsilenceableReason } from './silencing.js';
@@ -99,7 +100,11 @@ export interface SilenceButtonContext extends SilenceActionContext {
 
 /** Creates the silence and says on the alert message who silenced it and until when. */
 export async function silenceButtonReply(
-  click: SilenceButtonClick & { messageContent: string },
+  click: SilenceButtonClick & {
+    messageContent: string;
+    /** The Acknowledge button the message showed, kept next to the silence's link. */
+    acknowledge?: { acknowledged: boolean } | undefined;
+  },
   context: SilenceButtonContext,
   now: Date,
 ): Promise<ButtonOutcome> {
@@ -138,7 +143,25 @@ export async function silenceButtonReply(
     kind: 'update',
     reply: {
       content,
-      components: [silenceLinkRow(created.link)],
+      components: [withAcknowledge(silenceLinkRow(created.link), click.ref, click.acknowledge)],
     },
   };
+}
+
+/** The silence's link row, with the Acknowledge button first when the message had one. */
+function withAcknowledge(
+  row: APIActionRowComponent<APIButtonComponent>,
+  ref: string,
+  acknowledge: { acknowledged: boolean } | undefined,
+): APIActionRowComponent<APIButtonComponent> {
+  if (!acknowledge) return row;
+  const { label, emoji, custom_id } = acknowledgeButton(ref, acknowledge.acknowledged);
+  const button: APIButtonComponent = {
+    type: ComponentType.Button,
+    style: acknowledge.acknowledged ? ButtonStyle.Secondary : ButtonStyle.Primary,
+    label,
+    emoji,
+    custom_id,
+  };
+  return { ...row, components: [button, ...row.components] };
 }
