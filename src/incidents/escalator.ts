@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { EscalationStep } from '../routing/routes.js';
+import { Repeating } from '../util/repeating.js';
 import type { Clock, Sleep } from '../util/sleep.js';
 import { dueStep, escalationPing } from './escalation.js';
 import type { IncidentRepository, IncidentSummary } from './ports.js';
@@ -33,37 +34,30 @@ export interface EscalatorOptions {
  * ping in one commit, so none is sent twice. Runs on the leader only.
  */
 export class Escalator {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly repeating: Repeating;
 
-  constructor(private readonly options: EscalatorOptions) {}
+  constructor(private readonly options: EscalatorOptions) {
+    const { intervalMs, sleep, logger } = options;
+    this.repeating = new Repeating(() => this.tick(), {
+      intervalMs,
+      sleep,
+      onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'escalation check failed; the next one tries again'),
+    });
+  }
 
   start(): void {
-    this.loop ??= this.run();
+    this.repeating.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort(new Error('stopping'));
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    const { sleep, intervalMs, logger } = this.options;
-    while (!this.stopping.signal.aborted) {
-      try {
-        await this.tick();
-      } catch (error) {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'escalation check failed; the next one tries again');
-      }
-      await sleep(intervalMs, this.stopping.signal).catch(() => undefined);
-    }
+  stop(): Promise<void> {
+    return this.repeating.stop();
   }
 
   /** One look at every incident; public for tests, which drive it with their own clock. */
   async tick(): Promise<void> {
     const { incidents, stepsOf, clock } = this.options;
     for (const incident of await incidents.list()) {
-      if (this.stopping.signal.aborted) return;
+      if (this.repeating.signal.aborted) return;
       const steps = stepsOf(incident.route);
       const firing = this.options.isFiring(incident);
       if (firing === false) {

@@ -1,5 +1,6 @@
 import { parseMatchers, type Matcher } from '../alertmanager/matchers.js';
 import type { Logger } from '../log/logger.js';
+import { Repeating } from '../util/repeating.js';
 import type { Clock, Sleep } from '../util/sleep.js';
 import type { IncidentRepository } from './ports.js';
 import { groupMatches, type Subscription, type SubscriptionRepository } from './subscriptions.js';
@@ -25,33 +26,26 @@ export interface SubscriptionNotifierOptions {
  * member with two matching subscriptions never gets one twice. Runs on the leader only.
  */
 export class SubscriptionNotifier {
-  private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly repeating: Repeating;
   /** Incidents already looked at with these subscriptions; only spares storage reads. */
   private readonly seen = new Set<string>();
   private looks = 0;
 
-  constructor(private readonly options: SubscriptionNotifierOptions) {}
+  constructor(private readonly options: SubscriptionNotifierOptions) {
+    const { intervalMs, sleep, logger } = options;
+    this.repeating = new Repeating(() => this.tick(), {
+      intervalMs,
+      sleep,
+      onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'subscription check failed; the next one tries again'),
+    });
+  }
 
   start(): void {
-    this.loop ??= this.run();
+    this.repeating.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort(new Error('stopping'));
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    const { sleep, intervalMs, logger } = this.options;
-    while (!this.stopping.signal.aborted) {
-      try {
-        await this.tick();
-      } catch (error) {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'subscription check failed; the next one tries again');
-      }
-      await sleep(intervalMs, this.stopping.signal).catch(() => undefined);
-    }
+  stop(): Promise<void> {
+    return this.repeating.stop();
   }
 
   /** One look at every incident; public for tests, which drive it with their own clock. */
@@ -64,7 +58,7 @@ export class SubscriptionNotifier {
     const version = all.map((subscription) => subscription.id).join(',');
     const parsed = all.flatMap((subscription) => withMatchers(subscription, logger));
     for (const summary of await incidents.list()) {
-      if (this.stopping.signal.aborted) return;
+      if (this.repeating.signal.aborted) return;
       const key = `${summary.ref} ${summary.firingSince} ${version}`;
       if (this.seen.has(key)) continue;
       const wanting = parsed.filter(({ subscription }) => subscription.createdAt <= summary.firingSince);
