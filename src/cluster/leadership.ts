@@ -42,7 +42,8 @@ export class Leadership {
   private safeUntil = Number.NEGATIVE_INFINITY;
   private stepDownReason: { cause: StepDownCause; reason: string } | undefined;
   private otherHolder: string | undefined;
-  private failingSince: number | undefined;
+  /** The database did not answer the last attempt (said once, and once when it answers again). */
+  private unreachableSaid = false;
   /** A follower that lost the database: when it answers again, the replica that led gets the first chance. */
   private sawOutage = false;
   private paused = false;
@@ -173,8 +174,8 @@ export class Leadership {
   private unreachable(error: unknown): number {
     const { clock, logger } = this.options;
     const now = clock.now();
-    if (this.failingSince === undefined) {
-      this.failingSince = now;
+    if (!this.unreachableSaid) {
+      this.unreachableSaid = true;
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cannot reach the database for the lease; trying again');
     }
     if (!this.term) {
@@ -193,8 +194,8 @@ export class Leadership {
   }
 
   private recovered(): void {
-    if (this.failingSince === undefined) return;
-    this.failingSince = undefined;
+    if (!this.unreachableSaid) return;
+    this.unreachableSaid = false;
     this.options.logger.info('the database answers the lease again');
   }
 
