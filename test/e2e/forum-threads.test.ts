@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAmcord, type TestAmcord } from '../support/amcord.js';
-import { attachFakeGateway, type FakeGateway } from '../support/fake-discord-gateway.js';
-import { startFakeDiscord, type FakeDiscord, type FakeForum, type FakeWebhook } from '../support/fake-discord.js';
-import { freePort, postAlerts, startAlertmanager, waitUntil, type RunningProcess } from '../support/processes.js';
+import type { FakeDiscord, FakeForum, FakeWebhook } from '../support/fake-discord.js';
+import { postAlerts, waitUntil, type RunningProcess } from '../support/processes.js';
+import { startBotRig, type BotRig } from './support-bot-rig.js';
 
 const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.forum.token';
 const CHANNEL = '456789012345678903';
@@ -15,38 +14,21 @@ const ONCALL = '767890123456789019';
  * post ends tagged resolved and archived.
  */
 describe('a forum post per incident', () => {
+  let rig: BotRig;
   let discord: FakeDiscord;
-  let gateway: FakeGateway;
   let forum: FakeForum;
   let webhook: FakeWebhook;
   let alertmanager: RunningProcess;
-  let amcord: TestAmcord;
   const tag = (name: string) => forum.tags.find((candidate) => candidate.name === name)?.id ?? '';
 
   beforeAll(async () => {
-    discord = await startFakeDiscord({ channelRateLimit: false, rateLimit: { limit: 50, windowMs: 1_000 } });
-    gateway = attachFakeGateway(discord, { token: TOKEN, channelId: CHANNEL });
-    forum = discord.createForumChannel(['firing', 'resolved', 'other']);
-    webhook = discord.createWebhook({ channelId: forum.id });
-    const port = await freePort();
-    alertmanager = await startAlertmanager({
-      config: {
-        route: { receiver: 'amcord', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
-        receivers: [{ name: 'amcord', webhook_configs: [{ url: `http://127.0.0.1:${port}/alerts`, send_resolved: true }] }],
-      },
-    });
-    amcord = await startTestAmcord(
-      { AMCORD_SERVER_PORT: String(port) },
-      `
-alertmanager: { url: "${alertmanager.url}" }
-grouping: { group_by: [alertname], group_wait: 0s, group_interval: 1s }
-bot:
-  enabled: true
-  token: "${TOKEN}"
-  application_id: "${gateway.applicationId}"
-  guild_id: "${gateway.guildId}"
-  api_base: "${discord.apiBase}"
-  channel_id: "${CHANNEL}"
+    rig = await startBotRig({
+      token: TOKEN,
+      channelId: CHANNEL,
+      rest: (fake) => {
+        forum = fake.createForumChannel(['firing', 'resolved', 'other']);
+        webhook = fake.createWebhook({ channelId: forum.id });
+        return `
 destinations:
   incidents:
     webhook_url: "${webhook.url}"
@@ -57,14 +39,14 @@ routes:
     matchers: ['alertname=~"E2EForum.*"']
     destination: incidents
     escalation: [{ after: 2s, roles: ["${ONCALL}"] }]
-`,
-    );
+`;
+      },
+    });
+    ({ discord, alertmanager } = rig);
   });
 
   afterAll(async () => {
-    await alertmanager?.stop();
-    await amcord?.close();
-    await discord?.close();
+    await rig?.close();
   });
 
   const alert = (alertname: string, instance: string, resolved = false) => ({

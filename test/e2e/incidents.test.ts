@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAmcord, type TestAmcord } from '../support/amcord.js';
 import { attachFakeGateway, type FakeGateway, type FakeUser } from '../support/fake-discord-gateway.js';
 import { startFakeDiscord, type FakeDiscord, type StoredMessage } from '../support/fake-discord.js';
-import { freePort, postAlerts, startAlertmanager, waitUntil, type RunningProcess } from '../support/processes.js';
+import { freePort, postAlerts, waitUntil, type RunningProcess } from '../support/processes.js';
+import { botConfigYaml, startAlertmanagerSendingTo, startBotRig, type BotRig } from './support-bot-rig.js';
 
 const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.incidents.token';
 const CHANNEL = '456789012345678902';
@@ -27,19 +28,10 @@ const SLOW = [
   { after: '7s', roles: [LEADS] },
 ];
 
-function configYaml(alertmanagerUrl: string, gateway: FakeGateway, discord: FakeDiscord): string {
-  return `
-alertmanager: { url: "${alertmanagerUrl}" }
-grouping: { group_by: [alertname], group_wait: 0s, group_interval: 1s }
-bot:
-  enabled: true
-  token: "${TOKEN}"
-  application_id: "${gateway.applicationId}"
-  guild_id: "${gateway.guildId}"
-  api_base: "${discord.apiBase}"
-  channel_id: "${CHANNEL}"
-  register_commands: true
-  permissions: { silence_users: ["${ALICE.id}", "${BOB.id}"] }
+const BOT_LINES = `  register_commands: true
+  permissions: { silence_users: ["${ALICE.id}", "${BOB.id}"] }`;
+
+const ROUTES = `
 routes:
   - name: slow
     matchers: ['alertname=~"E2EResolved|E2ERestart"']
@@ -48,16 +40,6 @@ routes:
     matchers: ['severity="critical"']
     escalation: ${JSON.stringify(PAGING)}
 `;
-}
-
-async function startRealAlertmanager(amcordUrl: string): Promise<RunningProcess> {
-  return startAlertmanager({
-    config: {
-      route: { receiver: 'amcord', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
-      receivers: [{ name: 'amcord', webhook_configs: [{ url: `${amcordUrl}/alerts`, send_resolved: true }] }],
-    },
-  });
-}
 
 const critical = (alertname: string) => ({ labels: { alertname, instance: 'db1:5432', severity: 'critical' }, annotations: { summary: `${alertname} on db1` } });
 
@@ -67,23 +49,19 @@ const critical = (alertname: string) => ({ labels: { alertname, instance: 'db1:5
  * silence and resolve, with the steps scaled to seconds.
  */
 describe('incidents: acknowledge and escalation', () => {
+  let rig: BotRig;
   let discord: FakeDiscord;
   let gateway: FakeGateway;
   let alertmanager: RunningProcess;
   let amcord: TestAmcord;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord({ channelRateLimit: false, rateLimit: { limit: 50, windowMs: 1_000 } });
-    gateway = attachFakeGateway(discord, { token: TOKEN, channelId: CHANNEL });
-    const port = await freePort();
-    alertmanager = await startRealAlertmanager(`http://127.0.0.1:${port}`);
-    amcord = await startTestAmcord({ AMCORD_SERVER_PORT: String(port) }, configYaml(alertmanager.url, gateway, discord));
+    rig = await startBotRig({ token: TOKEN, channelId: CHANNEL, botLines: BOT_LINES, rest: () => ROUTES });
+    ({ discord, gateway, alertmanager, amcord } = rig);
   });
 
   afterAll(async () => {
-    await alertmanager?.stop();
-    await amcord?.close();
-    await discord?.close();
+    await rig?.close();
   });
 
   const channel = () => discord.messages({ channelId: CHANNEL });
@@ -209,9 +187,9 @@ describe('escalation across a restart', () => {
 
   it('neither skips nor repeats a step when amcord restarts between steps', { timeout: 40_000 }, async () => {
     const port = await freePort();
-    alertmanager = await startRealAlertmanager(`http://127.0.0.1:${port}`);
+    alertmanager = await startAlertmanagerSendingTo(port);
     const start = async () => {
-      const amcord = await startTestAmcord({ AMCORD_SERVER_PORT: String(port), AMCORD_DATA_DIR: dataDir }, configYaml(alertmanager.url, gateway, discord));
+      const amcord = await startTestAmcord({ AMCORD_SERVER_PORT: String(port), AMCORD_DATA_DIR: dataDir }, botConfigYaml({ alertmanagerUrl: alertmanager.url, discord, gateway, token: TOKEN, channelId: CHANNEL, botLines: BOT_LINES, rest: ROUTES }));
       running.push(amcord);
       return amcord;
     };

@@ -1,29 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAmcord, type TestAmcord } from '../support/amcord.js';
-import { attachFakeGateway, type FakeGateway, type FakeUser } from '../support/fake-discord-gateway.js';
-import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
-import { freePort, postAlerts, startAlertmanager, waitUntil, type RunningProcess } from '../support/processes.js';
+import type { TestAmcord } from '../support/amcord.js';
+import type { FakeGateway, FakeUser } from '../support/fake-discord-gateway.js';
+import type { FakeDiscord } from '../support/fake-discord.js';
+import { postAlerts, waitUntil, type RunningProcess } from '../support/processes.js';
+import { startBotRig, type BotRig } from './support-bot-rig.js';
 
 const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.subscriptions.token';
 const CHANNEL = '456789012345678903';
 const ALICE: FakeUser = { id: '567890123456789021', username: 'alice' };
 const CAROL: FakeUser = { id: '567890123456789022', username: 'carol' };
 
-function configYaml(alertmanagerUrl: string, gateway: FakeGateway, discord: FakeDiscord): string {
-  return `
-alertmanager: { url: "${alertmanagerUrl}" }
-grouping: { group_by: [alertname], group_wait: 0s, group_interval: 1s }
-bot:
-  enabled: true
-  token: "${TOKEN}"
-  application_id: "${gateway.applicationId}"
-  guild_id: "${gateway.guildId}"
-  api_base: "${discord.apiBase}"
-  channel_id: "${CHANNEL}"
-  register_commands: true
-  permissions: { silence_users: ["${ALICE.id}"] }
-`;
-}
+/** The bot lets Alice silence: the DM buttons check the same permissions as the channel's. */
+const BOT_LINES = `  register_commands: true
+  permissions: { silence_users: ["${ALICE.id}"] }`;
 
 const alert = (alertname: string, severity: string) => ({ labels: { alertname, instance: 'db1:5432', severity }, annotations: { summary: `${alertname} on db1` } });
 
@@ -33,28 +22,19 @@ const alert = (alertname: string, severity: string) => ({ labels: { alertname, i
  * /unsubscribe, and a member who takes no DMs dropped after one refusal.
  */
 describe('subscriptions: DMs of new firing groups', () => {
+  let rig: BotRig;
   let discord: FakeDiscord;
   let gateway: FakeGateway;
   let alertmanager: RunningProcess;
   let amcord: TestAmcord;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord({ channelRateLimit: false, rateLimit: { limit: 50, windowMs: 1_000 } });
-    gateway = attachFakeGateway(discord, { token: TOKEN, channelId: CHANNEL });
-    const port = await freePort();
-    alertmanager = await startAlertmanager({
-      config: {
-        route: { receiver: 'amcord', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
-        receivers: [{ name: 'amcord', webhook_configs: [{ url: `http://127.0.0.1:${port}/alerts`, send_resolved: true }] }],
-      },
-    });
-    amcord = await startTestAmcord({ AMCORD_SERVER_PORT: String(port) }, configYaml(alertmanager.url, gateway, discord));
+    rig = await startBotRig({ token: TOKEN, channelId: CHANNEL, botLines: BOT_LINES });
+    ({ discord, gateway, alertmanager, amcord } = rig);
   });
 
   afterAll(async () => {
-    await alertmanager?.stop();
-    await amcord?.close();
-    await discord?.close();
+    await rig?.close();
   });
 
   const command = (name: string, user: FakeUser, options: Record<string, string> = {}) => gateway.reply(gateway.sendInteraction({ kind: 'command', name, user, options }).id);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAmcord, type TestAmcord } from '../support/amcord.js';
-import { attachFakeGateway, type FakeGateway } from '../support/fake-discord-gateway.js';
-import { startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
-import { freePort, postAlerts, startAlertmanager, waitUntil, type RunningProcess } from '../support/processes.js';
+import type { FakeDiscord } from '../support/fake-discord.js';
+import { postAlerts, waitUntil, type RunningProcess } from '../support/processes.js';
+import { startBotRig, type BotRig } from './support-bot-rig.js';
 
 const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.texts.token';
 const CHANNEL = '456789012345678903';
@@ -16,33 +15,15 @@ const ONCALL = '767890123456789019';
  * edit the summary and are posted in the thread, which is archived once the group resolves.
  */
 describe('a thread per incident in a text channel', () => {
+  let rig: BotRig;
   let discord: FakeDiscord;
-  let gateway: FakeGateway;
   let alertmanager: RunningProcess;
-  let amcord: TestAmcord;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord({ channelRateLimit: false, rateLimit: { limit: 50, windowMs: 1_000 } });
-    gateway = attachFakeGateway(discord, { token: TOKEN, channelId: CHANNEL });
-    const port = await freePort();
-    alertmanager = await startAlertmanager({
-      config: {
-        route: { receiver: 'amcord', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1h' },
-        receivers: [{ name: 'amcord', webhook_configs: [{ url: `http://127.0.0.1:${port}/alerts`, send_resolved: true }] }],
-      },
-    });
-    amcord = await startTestAmcord(
-      { AMCORD_SERVER_PORT: String(port) },
-      `
-alertmanager: { url: "${alertmanager.url}" }
-grouping: { group_by: [alertname], group_wait: 0s, group_interval: 1s }
-bot:
-  enabled: true
-  token: "${TOKEN}"
-  application_id: "${gateway.applicationId}"
-  guild_id: "${gateway.guildId}"
-  api_base: "${discord.apiBase}"
-  channel_id: "${CHANNEL}"
+    rig = await startBotRig({
+      token: TOKEN,
+      channelId: CHANNEL,
+      rest: () => `
 destinations:
   incidents:
     channel_id: "${INCIDENTS}"
@@ -53,13 +34,12 @@ routes:
     destination: incidents
     escalation: [{ after: 2s, roles: ["${ONCALL}"] }]
 `,
-    );
+    });
+    ({ discord, alertmanager } = rig);
   });
 
   afterAll(async () => {
-    await alertmanager?.stop();
-    await amcord?.close();
-    await discord?.close();
+    await rig?.close();
   });
 
   const alert = (alertname: string, instance: string, resolved = false) => ({
