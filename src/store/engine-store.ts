@@ -61,7 +61,7 @@ export class EngineStore implements EngineRepository {
       deleteGroup: db.prepare('DELETE FROM groups WHERE group_key = ?'),
       upsertAlert: db.prepare(`
         INSERT INTO alerts (group_key, fingerprint, labels, annotations, starts_at, ends_at, ends_at_is_timeout, generator_url, updated_at)
-        VALUES (@groupKey, @fingerprint, @labels, @annotations, @startsAt, @endsAt, @endsAtIsTimeout, @generatorURL, @updatedAt)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (group_key, fingerprint) DO UPDATE SET
           labels = excluded.labels, annotations = excluded.annotations, starts_at = excluded.starts_at,
           ends_at = excluded.ends_at, ends_at_is_timeout = excluded.ends_at_is_timeout,
@@ -152,13 +152,18 @@ export class EngineStore implements EngineRepository {
   }
 
   private saveAlert(groupKey: string, alert: EngineAlert): void {
-    this.statements.upsertAlert.run({
+    // Positional parameters: no object made per alert only to be taken apart by name.
+    this.statements.upsertAlert.run(
       groupKey,
-      ...alert,
-      labels: JSON.stringify(alert.labels),
-      annotations: JSON.stringify(alert.annotations),
-      endsAtIsTimeout: alert.endsAtIsTimeout ? 1 : 0,
-    });
+      alert.fingerprint,
+      JSON.stringify(alert.labels),
+      JSON.stringify(alert.annotations),
+      alert.startsAt,
+      alert.endsAt,
+      alert.endsAtIsTimeout ? 1 : 0,
+      alert.generatorURL,
+      alert.updatedAt,
+    );
   }
 
   private logNotification(groupKey: string, receiver: string, entry: NotificationLogEntry, expiresAt: number): void {
