@@ -6,6 +6,7 @@ import type { Db } from './database.js';
 import type { OutboxStore } from './outbox-store.js';
 import { commit, settle } from './settle.js';
 import { StorageHealth } from './storage-health.js';
+import { WalSync } from './wal-sync.js';
 
 interface GroupRow {
   group_key: string;
@@ -46,12 +47,14 @@ const toAlert = (row: AlertRow): EngineAlert => ({
  */
 export class EngineStore implements EngineRepository {
   private readonly statements;
+  private readonly walSync;
 
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxStore,
     private readonly health: StorageHealth = new StorageHealth(),
   ) {
+    this.walSync = new WalSync(db);
     this.statements = {
       upsertGroup: db.prepare(`
         INSERT INTO groups (group_key, route, group_labels, external_url, next_flush_at, has_flushed)
@@ -102,11 +105,19 @@ export class EngineStore implements EngineRepository {
     return [...groups.values()];
   }
 
+  /** Resolves once the webhooks' alerts are on disk; the fsync runs while the next ones are read (wal-sync.ts). */
   saveIngest(changes: IngestChanges): Promise<void> {
-    return this.inTransaction(() => {
-      // A group's row must exist before its alerts' rows refer to it.
-      for (const group of changes.groups) this.saveGroup(group);
-      for (const { groupKey, alert } of changes.alerts) this.saveAlert(groupKey, alert);
+    return commit(this.health, async () => {
+      await settle(() =>
+        this.walSync.withoutSync(() =>
+          this.db.transaction(() => {
+            // A group's row must exist before its alerts' rows refer to it.
+            for (const group of changes.groups) this.saveGroup(group);
+            for (const { groupKey, alert } of changes.alerts) this.saveAlert(groupKey, alert);
+          })(),
+        ),
+      );
+      await this.walSync.durable();
     });
   }
 
