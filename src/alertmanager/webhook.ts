@@ -18,7 +18,8 @@ export function wellFormed(text: string): string {
   return unicode.includes('\u0000') ? unicode.replaceAll('\u0000', '\uFFFD') : unicode;
 }
 
-const text = z.string().transform(wellFormed);
+// overwrite() rewrites the value in place as a check: no pipe and no second schema per string.
+const text = z.string().overwrite(wellFormed);
 
 const labelSet = z.record(text, text);
 
@@ -40,10 +41,14 @@ const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 
 export function isRfc3339(value: string): boolean {
   const parts = RFC_3339.exec(value);
   if (!parts) return false;
-  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = parts.slice(1, 7).map(Number);
-  const [offsetHours = 0, offsetMinutes = 0] = parts.slice(7).map((part) => Number(part ?? 0));
+  // Each part is digits the pattern matched: read in place, without arrays made per timestamp.
+  const year = Number(parts[1]);
+  const month = Number(parts[2]);
+  const day = Number(parts[3]);
   const days = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
+  const offsetHours = parts[7] === undefined ? 0 : Number(parts[7]);
+  const offsetMinutes = parts[8] === undefined ? 0 : Number(parts[8]);
+  return day >= 1 && day <= days && Number(parts[4]) <= 23 && Number(parts[5]) <= 59 && Number(parts[6]) <= 59 && offsetHours <= 23 && offsetMinutes <= 59;
 }
 
 const timestamp = z.string().refine(isRfc3339, 'must be an RFC 3339 timestamp such as 2026-11-25T13:53:45Z');

@@ -47,7 +47,10 @@ export function fromWebhookAlert(alert: WebhookAlert): IncomingAlert {
 export function acceptAlert(incoming: IncomingAlert, now: number, resolveTimeoutMs: number): EngineAlert {
   const timeout = incoming.endsAt === undefined;
   // Alertmanager drops empty labels before anything else, so they change neither identity nor group.
-  const labels = Object.fromEntries(Object.entries(incoming.labels).filter(([, value]) => value !== ''));
+  // Most alerts have none: then a plain copy, without the entry arrays a filter makes.
+  const labels = Object.values(incoming.labels).includes('')
+    ? Object.fromEntries(Object.entries(incoming.labels).filter(([, value]) => value !== ''))
+    : { ...incoming.labels };
   return {
     fingerprint: fingerprintOf(labels),
     labels,

@@ -28,8 +28,16 @@ class Fnv64a {
     this.h3 = t3 & 0xffff;
   }
 
+  /** UTF-8 bytes of `text`; plain ASCII (label names, most values) is hashed without encoding a buffer. */
   writeText(text: string): void {
-    for (const byte of Buffer.from(text, 'utf8')) this.write(byte);
+    for (let index = 0; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code >= 0x80) {
+        for (const byte of Buffer.from(text.slice(index), 'utf8')) this.write(byte);
+        return;
+      }
+      this.write(code);
+    }
   }
 
   hex(): string {

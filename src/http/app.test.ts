@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { WebhookPayload } from '../alertmanager/webhook.js';
@@ -216,5 +218,56 @@ describe('probes', () => {
     const response = await setup().app.request('/nope');
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'no route for GET /nope' });
+  });
+});
+
+describe('POST /alerts served by Node (the body read from Node\'s request)', () => {
+  async function serving(overrides: Parameters<typeof setup>[0] = {}) {
+    const { app, notifier } = setup(overrides);
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    const { port } = server.address() as AddressInfo;
+    const send = (body: string | ReadableStream<Uint8Array>, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(`http://127.0.0.1:${port}/alerts`, { method: 'POST', body, headers, duplex: 'half' });
+    const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    return { notifier, send, close };
+  }
+  const chunked = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.length; at += 1000) controller.enqueue(bytes.subarray(at, at + 1000));
+        controller.close();
+      },
+    });
+  };
+
+  it('accepts a payload sent with a length or in chunks, and answers as app.request() does otherwise', async () => {
+    const { notifier, send, close } = await serving({ maxBodyBytes: 64 * 1024 });
+    try {
+      const body = JSON.stringify(payload);
+      const accepted = await send(body);
+      expect(accepted.status).toBe(200);
+      expect(await accepted.json()).toEqual({ status: 'accepted', alerts: 3 });
+      expect((await send(chunked(body))).status).toBe(200);
+      expect(notifier.received).toHaveLength(2);
+
+      const huge = JSON.stringify({ ...payload, commonAnnotations: { pad: 'x'.repeat(64 * 1024) } });
+      for (const tooLarge of [await send(huge), await send(chunked(huge))]) {
+        expect(tooLarge.status).toBe(413);
+        expect(await tooLarge.json()).toEqual({ error: `request body is larger than ${64 * 1024} bytes` });
+      }
+      const malformed = await send('{"version": "4", ');
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toEqual({ error: 'Malformed JSON in request body' });
+      // Not declared as JSON: read as an empty object, so the schema names what is missing.
+      const untyped = await send(body, { 'content-type': 'text/plain' });
+      expect(untyped.status).toBe(400);
+      expect(((await untyped.json()) as { error: string }).error).toContain('version');
+      expect(notifier.received).toHaveLength(2);
+    } finally {
+      await close();
+    }
   });
 });

@@ -1,6 +1,4 @@
-import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { z } from 'zod';
 import { webhookPayloadSchema, type WebhookPayload } from '../alertmanager/webhook.js';
@@ -9,6 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { StorageUnavailableError } from '../util/storage-unavailable.js';
 import { hasCredentials, previewAuth, receiverAuth, type ReceiverAuth } from './auth.js';
 import { createPreviewApp, type PreviewDeps } from './preview/index.js';
+import { parseJsonBody, readLimitedBody } from './webhook-body.js';
 
 export interface AppDeps {
   /** Takes a notification durably: once it returns (or its promise resolves), what the payload carried is on disk. */
@@ -37,6 +36,15 @@ function describeIssues(error: z.core.$ZodError): Array<{ path: string; message:
   return error.issues.map((issue) => ({ path: formatPath(issue.path) || '(body)', message: issue.message }));
 }
 
+/** amcord_alerts_received_total, one increment per status rather than per alert. */
+function countAlerts(metrics: Metrics, payload: WebhookPayload): void {
+  let firing = 0;
+  for (const alert of payload.alerts) if (alert.status === 'firing') firing += 1;
+  const resolved = payload.alerts.length - firing;
+  if (firing > 0) metrics.alertsReceived.inc({ status: 'firing' }, firing);
+  if (resolved > 0) metrics.alertsReceived.inc({ status: 'resolved' }, resolved);
+}
+
 /** The HTTP surface: Alertmanager's webhook, health probes and the preview page. No listen() here; tests call app.request(). */
 export function createApp(deps: AppDeps): Hono {
   const log = deps.logger.child({ module: 'http' });
@@ -60,39 +68,34 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
-  app.post(
-    '/alerts',
-    receiverAuth(deps.auth),
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) => c.json({ error: `request body is larger than ${deps.maxBodyBytes} bytes` }, 413),
-    }),
-    zValidator('json', webhookPayloadSchema, (result, c) => {
-      if (!result.success) {
-        const issues = describeIssues(result.error);
-        log.warn({ issues }, 'rejected a webhook payload that does not match Alertmanager webhook v4');
-        const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-        return c.json({ error: `invalid Alertmanager webhook payload: ${summary}`, issues }, 400);
-      }
-      return undefined;
-    }),
-    async (c) => {
-      const payload = c.req.valid('json');
-      // Accepted means committed. Storage that cannot commit (full disk, read-only, locked) is 503,
-      // which Alertmanager retries; any other failure is a bug, becomes a 500 and is retried too.
-      try {
-        await deps.accept(payload);
-      } catch (error) {
-        if (!(error instanceof StorageUnavailableError)) throw error;
-        log.warn({ err: error, groupKey: payload.groupKey }, 'storage refused a webhook; answered 503 so Alertmanager retries');
-        return c.json({ error: `storage is not accepting writes: ${error.message}` }, 503);
-      }
-      preview?.recent.add(payload);
-      for (const alert of payload.alerts) metrics?.alertsReceived.inc({ status: alert.status });
-      log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');
-      return c.json({ status: 'accepted', alerts: payload.alerts.length });
-    },
-  );
+  const tooLarge = `request body is larger than ${deps.maxBodyBytes} bytes`;
+  app.post('/alerts', receiverAuth(deps.auth), async (c) => {
+    // Size limit, JSON and schema in one step, as bodyLimit and the zod json validator did them,
+    // reading the body straight from Node's request (webhook-body.ts).
+    const body = await readLimitedBody(c, deps.maxBodyBytes);
+    if (body.tooLarge) return c.json({ error: tooLarge }, 413);
+    const result = webhookPayloadSchema.safeParse(parseJsonBody(c, body.bytes));
+    if (!result.success) {
+      const issues = describeIssues(result.error);
+      log.warn({ issues }, 'rejected a webhook payload that does not match Alertmanager webhook v4');
+      const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      return c.json({ error: `invalid Alertmanager webhook payload: ${summary}`, issues }, 400);
+    }
+    const payload = result.data;
+    // Accepted means committed. Storage that cannot commit (full disk, read-only, locked) is 503,
+    // which Alertmanager retries; any other failure is a bug, becomes a 500 and is retried too.
+    try {
+      await deps.accept(payload);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      log.warn({ err: error, groupKey: payload.groupKey }, 'storage refused a webhook; answered 503 so Alertmanager retries');
+      return c.json({ error: `storage is not accepting writes: ${error.message}` }, 503);
+    }
+    preview?.recent.add(payload);
+    if (metrics) countAlerts(metrics, payload);
+    if (log.isLevelEnabled('debug')) log.debug({ groupKey: payload.groupKey, status: payload.status, alerts: payload.alerts.length }, 'accepted');
+    return c.json({ status: 'accepted', alerts: payload.alerts.length });
+  });
 
   if (preview) {
     // Alert contents: behind the same credentials as the receiver, whichever are configured.

@@ -6,6 +6,7 @@ import type { Db } from './database.js';
 import type { OutboxStore } from './outbox-store.js';
 import { commit, settle } from './settle.js';
 import { StorageHealth } from './storage-health.js';
+import { WalSync } from './wal-sync.js';
 
 interface GroupRow {
   group_key: string;
@@ -46,12 +47,14 @@ const toAlert = (row: AlertRow): EngineAlert => ({
  */
 export class EngineStore implements EngineRepository {
   private readonly statements;
+  private readonly walSync;
 
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxStore,
     private readonly health: StorageHealth = new StorageHealth(),
   ) {
+    this.walSync = new WalSync(db);
     this.statements = {
       upsertGroup: db.prepare(`
         INSERT INTO groups (group_key, route, group_labels, external_url, next_flush_at, has_flushed)
@@ -61,7 +64,7 @@ export class EngineStore implements EngineRepository {
       deleteGroup: db.prepare('DELETE FROM groups WHERE group_key = ?'),
       upsertAlert: db.prepare(`
         INSERT INTO alerts (group_key, fingerprint, labels, annotations, starts_at, ends_at, ends_at_is_timeout, generator_url, updated_at)
-        VALUES (@groupKey, @fingerprint, @labels, @annotations, @startsAt, @endsAt, @endsAtIsTimeout, @generatorURL, @updatedAt)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (group_key, fingerprint) DO UPDATE SET
           labels = excluded.labels, annotations = excluded.annotations, starts_at = excluded.starts_at,
           ends_at = excluded.ends_at, ends_at_is_timeout = excluded.ends_at_is_timeout,
@@ -102,11 +105,19 @@ export class EngineStore implements EngineRepository {
     return [...groups.values()];
   }
 
+  /** Resolves once the webhooks' alerts are on disk; the fsync runs while the next ones are read (wal-sync.ts). */
   saveIngest(changes: IngestChanges): Promise<void> {
-    return this.inTransaction(() => {
-      // A group's row must exist before its alerts' rows refer to it.
-      for (const group of changes.groups) this.saveGroup(group);
-      for (const { groupKey, alert } of changes.alerts) this.saveAlert(groupKey, alert);
+    return commit(this.health, async () => {
+      await settle(() =>
+        this.walSync.withoutSync(() =>
+          this.db.transaction(() => {
+            // A group's row must exist before its alerts' rows refer to it.
+            for (const group of changes.groups) this.saveGroup(group);
+            for (const { groupKey, alert } of changes.alerts) this.saveAlert(groupKey, alert);
+          })(),
+        ),
+      );
+      await this.walSync.durable();
     });
   }
 
@@ -152,13 +163,18 @@ export class EngineStore implements EngineRepository {
   }
 
   private saveAlert(groupKey: string, alert: EngineAlert): void {
-    this.statements.upsertAlert.run({
+    // Positional parameters: no object made per alert only to be taken apart by name.
+    this.statements.upsertAlert.run(
       groupKey,
-      ...alert,
-      labels: JSON.stringify(alert.labels),
-      annotations: JSON.stringify(alert.annotations),
-      endsAtIsTimeout: alert.endsAtIsTimeout ? 1 : 0,
-    });
+      alert.fingerprint,
+      JSON.stringify(alert.labels),
+      JSON.stringify(alert.annotations),
+      alert.startsAt,
+      alert.endsAt,
+      alert.endsAtIsTimeout ? 1 : 0,
+      alert.generatorURL,
+      alert.updatedAt,
+    );
   }
 
   private logNotification(groupKey: string, receiver: string, entry: NotificationLogEntry, expiresAt: number): void {

@@ -16,8 +16,8 @@ export function settle<T>(work: () => T): Promise<T> {
   }
 }
 
-/** settle() for a write, whose outcome tells `health` whether storage takes writes. */
-export async function commit(health: StorageHealth, work: () => void): Promise<void> {
+/** settle() for a write (or a write and its wait for the disk), whose outcome tells `health` whether storage takes writes. */
+export async function commit(health: StorageHealth, work: () => void | Promise<void>): Promise<void> {
   try {
     await settle(work);
     health.succeeded();
