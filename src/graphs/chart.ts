@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { renderAsync } from '@resvg/resvg-js';
+import { Resvg } from '@resvg/resvg-js';
 import { LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import { init, setPlatformAPI, use, type EChartsCoreOption } from 'echarts/core';
@@ -75,14 +75,20 @@ export function chartPng(spec: ChartSpec): Promise<Uint8Array> {
   return svgToPng(chartSvg(spec));
 }
 
-/** Rasterises an SVG drawn by ECharts at twice its size, with only the shipped font. */
-export async function svgToPng(svg: string): Promise<Uint8Array> {
-  const image = await renderAsync(svg, {
+/**
+ * Rasterises an SVG drawn by ECharts at twice its size, with only the shipped font. Synchronous on
+ * purpose: it runs on the drawing thread (render-pool.ts), and resvg's renderAsync draws on libuv's
+ * threadpool, whose threads each keep a malloc arena of their own. Measured with 80 pictures on the
+ * drawing thread: +105 MB RSS after the pictures and +63 MB kept once the thread ended with
+ * renderAsync, +86 MB and +26 MB drawn here.
+ */
+export function svgToPng(svg: string): Promise<Uint8Array> {
+  const image = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: SCALE },
     background: BACKGROUND,
     font: { loadSystemFonts: false, fontFiles: [...FONT_FILES], defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
-  });
-  return image.asPng();
+  }).render();
+  return Promise.resolve(image.asPng());
 }
 
 /** The time axis' labels: round times only, in UTC. */
