@@ -5,7 +5,7 @@ import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } fro
 import { init, setPlatformAPI, use, type EChartsCoreOption } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import type { Comparison } from './promql.js';
-import { formatValue, type Unit } from './units.js';
+import { axisLabels, formatValue, type Unit } from './units.js';
 
 /**
  * The chart stack: Apache ECharts draws the chart as SVG on the server (no DOM, no canvas, no
@@ -30,6 +30,8 @@ export const FONT_FILES: readonly string[] = [
 /** Drawn at this size in CSS pixels and rasterised at twice that, so it stays sharp when Discord scales it. */
 const WIDTH = 560;
 const HEIGHT = 280;
+/** Intervals on the y axis: few enough for 280 px, enough to read a slope. */
+const Y_SPLITS = 4;
 const SCALE = 2;
 
 /** Discord's dark theme, where most people read their alerts. */
@@ -141,8 +143,8 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
       scale: true,
       // The threshold stays in view even when every value is far from it; otherwise ECharts picks round bounds.
       ...thresholdBounds(spec.series, threshold?.value),
-      splitNumber: 4,
-      axisLabel: { ...axisLabel, formatter: (value: number) => formatValue(value, spec.unit) },
+      splitNumber: Y_SPLITS,
+      axisLabel: { ...axisLabel, formatter: axisLabels(spec.unit, valueExtent(spec.series, threshold?.value), Y_SPLITS) },
       splitLine: { lineStyle: { color: GRID_LINES } },
     },
     series: spec.series.map((series, index) => ({
@@ -162,6 +164,13 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
 /** A series of a point or two (a node that just started) draws no visible line: show its points. */
 export function drawsALine(series: ChartSeries): boolean {
   return series.points.filter(([, value]) => Number.isFinite(value)).length >= 3;
+}
+
+/** How far apart the lowest and highest values drawn are, the threshold included. */
+function valueExtent(series: readonly ChartSeries[], threshold: number | undefined): number {
+  const values = series.flatMap((one) => one.points.map(([, value]) => value)).filter(Number.isFinite);
+  if (threshold !== undefined) values.push(threshold);
+  return values.length === 0 ? 0 : Math.max(...values) - Math.min(...values);
 }
 
 function thresholdBounds(series: readonly ChartSeries[], threshold: number | undefined): { min?: number; max?: number } {
