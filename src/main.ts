@@ -84,7 +84,7 @@ async function assemble(loaded: LoadedConfig, logger: Logger, cleanup: CleanupSt
   const silenceTargets = new SilenceTargets(state.silenceTargets, clock);
   const { replication } = state;
   // One grapher for the process: its chart stack is loaded once, on the first picture.
-  const grapher = grapherFor(config, clock);
+  const grapher = grapherFor(config, clock, metrics);
   const graphs = graphStageFor(grapher, logger, metrics);
 
   const leaderDeps = (mayDeliver: () => boolean): LeaderDeps => ({

@@ -1,13 +1,15 @@
 import { graphsEnabled, type Config } from '../config/schema.js';
 import { createGraphStage, type GraphStage } from '../delivery/graph-stage.js';
+import { countingPictures } from '../graphs/counted-grapher.js';
 import { createGrapher, type Grapher } from '../graphs/grapher.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Clock } from '../util/sleep.js';
 
 /** The grapher the configuration asks for, or undefined when graphs are off. */
-export function grapherFor(config: Config, clock: Clock): Grapher | undefined {
-  return graphsEnabled(config) ? anyGrapherFor(config, clock) : undefined;
+export function grapherFor(config: Config, clock: Clock, metrics: Metrics): Grapher | undefined {
+  if (!graphsEnabled(config)) return undefined;
+  return countingPictures(anyGrapherFor(config, clock), (use, outcome) => metrics.graphs.inc({ use, outcome }));
 }
 
 /** A grapher even when graphs are off: the preview page draws from sample series then. */
@@ -25,5 +27,5 @@ export function anyGrapherFor(config: Config, clock: Clock): Grapher {
 /** Pictures with firing messages, counted in /metrics; undefined when graphs are off. */
 export function graphStageFor(grapher: Grapher | undefined, logger: Logger, metrics: Metrics): GraphStage | undefined {
   if (!grapher) return undefined;
-  return createGraphStage({ grapher, logger: logger.child({ module: 'graphs' }), onOutcome: (outcome) => metrics.graphs.inc({ outcome }) });
+  return createGraphStage({ grapher, logger: logger.child({ module: 'graphs' }), onOutcome: (outcome) => metrics.graphs.inc({ use: 'alert', outcome }) });
 }

@@ -2,6 +2,7 @@ import { DISCORD_LIMITS, messageEmbedsLength } from '../discord/limits.js';
 import type { DiscordMessage } from '../discord/types.js';
 import type { Notification } from '../engine/notification.js';
 import { alertGraphRequest, GraphUnavailableError, type AlertGraphRequest } from '../graphs/alert-graph.js';
+import { outcomeOf } from '../graphs/counted-grapher.js';
 import type { Grapher, GraphPicture } from '../graphs/grapher.js';
 import type { GraphFailure, GraphOutcome } from '../graphs/outcomes.js';
 import type { Logger } from '../log/logger.js';
@@ -80,7 +81,7 @@ function withNote(message: DiscordMessage, note: string): DiscordMessage {
 
 function failureOf(error: unknown): { reason: GraphFailure; text: string } {
   if (error instanceof GraphUnavailableError) return { reason: error.reason, text: error.shortText };
-  return { reason: 'render_error', text: 'no graph: it could not be drawn' };
+  return { reason: outcomeOf(error), text: 'no graph: it could not be drawn' };
 }
 
 function causeText(error: unknown): string {

@@ -3,5 +3,10 @@ export const GRAPH_OUTCOMES = ['drawn', 'no_expression', 'unparsable', 'promethe
 
 export type GraphOutcome = (typeof GRAPH_OUTCOMES)[number];
 
+/** Which kind of picture was asked for: with a firing message, for /graph, or a dashboard (/status and the status board). */
+export const GRAPH_USES = ['alert', 'graph', 'status'] as const;
+
+export type GraphUse = (typeof GRAPH_USES)[number];
+
 /** Why there is no picture. */
 export type GraphFailure = Exclude<GraphOutcome, 'drawn'>;

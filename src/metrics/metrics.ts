@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { GRAPH_OUTCOMES } from '../graphs/outcomes.js';
+import { GRAPH_OUTCOMES, GRAPH_USES } from '../graphs/outcomes.js';
 /** post: a new message; edit: the living message updated (the outbox's kinds). */
 type OutboxKind = 'post' | 'edit';
 
@@ -114,8 +114,8 @@ export class Metrics {
 
   readonly graphs = new Counter({
     name: 'amcord_graphs_total',
-    help: 'Pictures for messages, by outcome: drawn, or why the message went without (no_expression, unparsable, prometheus_timeout, prometheus_error, empty, render_error).',
-    labelNames: ['outcome'] as const,
+    help: 'Pictures, by use (alert: with a firing message; graph: /graph; status: /status and the status board) and outcome: drawn, or why there was none (no_expression, unparsable, prometheus_timeout, prometheus_error, empty, render_error).',
+    labelNames: ['use', 'outcome'] as const,
     registers: [this.registry],
   });
 
@@ -189,7 +189,7 @@ export class Metrics {
     for (const scope of RATE_LIMIT_SCOPES) this.rateLimited.inc({ scope }, 0);
     for (const status of ['firing', 'resolved']) this.alertsReceived.inc({ status }, 0);
     for (const labels of DELIVERY_REQUESTS) this.discordRequests.zero(labels);
-    for (const outcome of GRAPH_OUTCOMES) this.graphs.inc({ outcome }, 0);
+    for (const use of GRAPH_USES) for (const outcome of GRAPH_OUTCOMES) this.graphs.inc({ use, outcome }, 0);
     for (const kind of ['acknowledged', 'taken_over']) this.acknowledgements.inc({ kind }, 0);
     for (const outcome of ['sent', 'refused']) this.directMessages.inc({ outcome }, 0);
     for (const destination of destinations) {

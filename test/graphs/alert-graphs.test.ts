@@ -156,7 +156,7 @@ describe('a picture with each firing message', () => {
 
   async function graphsCounted(outcome: GraphOutcome): Promise<number> {
     const text = await (await fetch(`${amcord.url}/metrics`)).text();
-    const line = text.split('\n').find((entry) => entry.startsWith(`amcord_graphs_total{outcome="${outcome}"}`));
+    const line = text.split('\n').find((entry) => entry.startsWith(`amcord_graphs_total{use="alert",outcome="${outcome}"}`));
     return Number(line?.split(' ').at(-1));
   }
 
