@@ -260,7 +260,7 @@ export function formatReport(report: BenchReport): string {
       ['429s received', scopes(amcord), scopes(native)],
       ['400s (refused messages)', num(amcord.rejected), num(native.rejected)],
       ['groups without a message', num(amcord.groupsWithoutMessage), num(native.groupsWithoutMessage)],
-      ['groups with more than one message', num(amcord.visibility.groupsWithSeveralMessages), num(native.visibility.groupsWithSeveralMessages)],
+      ['groups named in more than one message (a digest counts)', num(amcord.visibility.groupsWithSeveralMessages), num(native.visibility.groupsWithSeveralMessages)],
       ['alerts shown', `${num(amcord.visibility.shown)} / ${num(amcord.visibility.total)}`, `${num(native.visibility.shown)} / ${num(native.visibility.total)}`],
       ['alerts only counted ("…and N more")', num(amcord.visibility.countedNotShown), num(native.visibility.countedNotShown)],
       ['alerts never shown nor counted', num(amcord.visibility.lost), num(native.visibility.lost)],
