@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../config/schema.js';
 import { channelRouting, destinationChannels } from '../../routing/channel-routes.js';
 import { resolveRoutes } from '../../routing/routes.js';
-import type { Subscription, SubscriptionRepository } from '../../incidents/subscriptions.js';
 import { channelPlace, splitByPlace, subscriptionPlace, toScope } from './scope.js';
+import { subscriptionsOf } from '../../../test/support/subscriptions.js';
 
 const CHANNEL = '700000000000000002';
 
@@ -15,16 +15,6 @@ const config = configSchema.parse({
   routes: [{ matchers: ['team="db"'], destination: 'ops' }],
 });
 const routing = channelRouting(resolveRoutes(config), destinationChannels(config));
-
-/** Only what subscriptionPlace reads: a member's subscriptions. */
-function subscriptionsOf(byUser: Record<string, string[]>): SubscriptionRepository {
-  const ofUser = (userId: string): Promise<Subscription[]> =>
-    Promise.resolve((byUser[userId] ?? []).map((matchers, index) => ({ id: index + 1, userId, matchers, createdAt: 0 })));
-  const unused = (): never => {
-    throw new Error('not used here');
-  };
-  return { ofUser, subscribe: unused, unsubscribe: unused, list: unused, notify: unused, prune: unused };
-}
 
 describe('splitByPlace', () => {
   const items = [1, 2, 3, 4, 5];

@@ -2,13 +2,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ALICE, fakeClients, firingAlert, NOW } from '../../../test/bot/fakes.js';
 import { configSchema } from '../../config/schema.js';
 import { limitViolations } from '../../discord/limits.js';
-import type { Subscription, SubscriptionRepository } from '../../incidents/subscriptions.js';
 import { channelRouting, destinationChannels } from '../../routing/channel-routes.js';
 import { resolveRoutes } from '../../routing/routes.js';
 import { alertsPlace, alertsReply } from './alerts.js';
 import type { CommandContext } from './command.js';
 import { silencesReply } from './silences.js';
 import { channelPlace } from './scope.js';
+import type { SubscriptionRepository } from '../../incidents/subscriptions.js';
+import { subscriptionsOf } from '../../../test/support/subscriptions.js';
 
 const DB_CHANNEL = '700000000000000002';
 const BOT_CHANNEL = '700000000000000001';
@@ -20,15 +21,6 @@ const config = configSchema.parse({
   routes: [{ name: 'db', matchers: ['team="db"'], destination: 'db' }],
 });
 const routing = channelRouting(resolveRoutes(config), destinationChannels(config));
-
-function subscriptionsOf(byUser: Record<string, string[]>): SubscriptionRepository {
-  const ofUser = (userId: string): Promise<Subscription[]> =>
-    Promise.resolve((byUser[userId] ?? []).map((matchers, index) => ({ id: index + 1, userId, matchers, createdAt: 0 })));
-  const unused = (): never => {
-    throw new Error('not used here');
-  };
-  return { ofUser, subscribe: unused, unsubscribe: unused, list: unused, notify: unused, prune: unused };
-}
 
 let clients: ReturnType<typeof fakeClients>;
 
