@@ -106,6 +106,7 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
   const withLegend = spec.series.length > 1;
   const threshold = spec.threshold && Number.isFinite(spec.threshold.value) ? spec.threshold : undefined;
   const axisLabel = { color: MUTED, fontSize: 11, fontFamily: FONT_FAMILY };
+  const range = valueRange(spec.series);
   return {
     animation: false,
     useUTC: true,
@@ -142,9 +143,9 @@ function chartOption(spec: ChartSpec): EChartsCoreOption {
       type: 'value',
       scale: true,
       // The threshold stays in view even when every value is far from it; otherwise ECharts picks round bounds.
-      ...thresholdBounds(spec.series, threshold?.value),
+      ...thresholdBounds(range, threshold?.value),
       splitNumber: Y_SPLITS,
-      axisLabel: { ...axisLabel, formatter: axisLabels(spec.unit, valueExtent(spec.series, threshold?.value), Y_SPLITS) },
+      axisLabel: { ...axisLabel, formatter: axisLabels(spec.unit, valueExtent(range, threshold?.value), Y_SPLITS) },
       splitLine: { lineStyle: { color: GRID_LINES } },
     },
     series: spec.series.map((series, index) => ({
@@ -166,19 +167,23 @@ export function drawsALine(series: ChartSeries): boolean {
   return series.points.filter(([, value]) => Number.isFinite(value)).length >= 3;
 }
 
-/** How far apart the lowest and highest values drawn are, the threshold included. */
-function valueExtent(series: readonly ChartSeries[], threshold: number | undefined): number {
+type ValueRange = { low: number; high: number };
+
+/** The lowest and highest finite values drawn, or undefined when there is none. */
+function valueRange(series: readonly ChartSeries[]): ValueRange | undefined {
   const values = series.flatMap((one) => one.points.map(([, value]) => value)).filter(Number.isFinite);
-  if (threshold !== undefined) values.push(threshold);
-  return values.length === 0 ? 0 : Math.max(...values) - Math.min(...values);
+  return values.length === 0 ? undefined : { low: Math.min(...values), high: Math.max(...values) };
 }
 
-function thresholdBounds(series: readonly ChartSeries[], threshold: number | undefined): { min?: number; max?: number } {
-  if (threshold === undefined) return {};
-  const values = series.flatMap((one) => one.points.map(([, value]) => value)).filter(Number.isFinite);
-  if (values.length === 0) return {};
-  const low = Math.min(...values);
-  const high = Math.max(...values);
+/** How far apart the lowest and highest values drawn are, the threshold included. */
+function valueExtent(range: ValueRange | undefined, threshold: number | undefined): number {
+  if (!range) return 0;
+  return threshold === undefined ? range.high - range.low : Math.max(range.high, threshold) - Math.min(range.low, threshold);
+}
+
+function thresholdBounds(range: ValueRange | undefined, threshold: number | undefined): { min?: number; max?: number } {
+  if (threshold === undefined || !range) return {};
+  const { low, high } = range;
   if (threshold < low) return { min: threshold };
   if (threshold > high) return { max: threshold };
   return {};
