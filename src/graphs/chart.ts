@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
-import { LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
-import { init, setPlatformAPI, use, type EChartsCoreOption } from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
+import type { EChartsCoreOption } from 'echarts/core';
+import { init, setPlatformAPI } from './echarts-parts.js';
 import type { Comparison } from './promql.js';
 import { axisLabels, formatValue, type Unit } from './units.js';
 
@@ -15,7 +13,6 @@ import { axisLabels, formatValue, type Unit } from './units.js';
  * loaded on the first picture only (see charts.ts).
  */
 
-use([LineChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
 // Without a canvas ECharts guesses text widths from Helvetica's; DejaVu Sans is wider, and the
 // guess decides where labels go and where a long title is cut.
 setPlatformAPI({ measureText: (text, font) => ({ width: dejaVuWidth(text ?? '', font ?? '') }) });

@@ -1,5 +1,5 @@
-import { GraphicComponent } from 'echarts/components';
-import { init, use, type EChartsCoreOption } from 'echarts/core';
+import type { EChartsCoreOption } from 'echarts/core';
+import { init } from './echarts-parts.js';
 import { BACKGROUND, drawsALine, FONT_FAMILY, GRID_LINES, MUTED, svgToPng, TEXT, TIME_LABELS, type ChartSeries } from './chart.js';
 import { formatValue, type Unit } from './units.js';
 
@@ -9,7 +9,6 @@ import { formatValue, type Unit } from './units.js';
  * SVG so that resvg rasterises it once. Part of the chart stack, loaded on the first picture.
  */
 
-use([GraphicComponent]);
 
 const WIDTH = 800;
 const HEIGHT = 400;
