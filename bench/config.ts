@@ -61,12 +61,24 @@ export interface RenderConfig {
   repeats: number;
 }
 
+export interface GraphLatencyConfig {
+  /** Alerts posted to each amcord, one group each; the first starts the drawing thread. */
+  rounds: number;
+  /** Pause between rounds, so each message is drawn and sent on its own. */
+  gapMs: number;
+  /** Scrapes Prometheus must hold before the first round, so the first picture has a line. */
+  samplesFirst: number;
+  /** A message not in the channel this long after its webhook fails the run. */
+  timeoutMs: number;
+}
+
 export interface BenchConfig {
   scale: Scale;
   ingest: IngestConfig;
   storm: StormConfig;
   footprint: FootprintConfig;
   render: RenderConfig;
+  graphLatency: GraphLatencyConfig;
 }
 
 const DISCORD_WEBHOOK_LIMIT: RateLimitConfig = { limit: 5, windowMs: 2_000 };
@@ -106,6 +118,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
     },
     footprint: { idleSettleMs: 25_000 },
     render: { sizes: [1_000, 3_000, 10_000], repeats: 9 },
+    graphLatency: { rounds: 21, gapMs: 300, samplesFirst: 10, timeoutMs: 10_000 },
   },
   tiny: {
     scale: 'tiny',
@@ -141,6 +154,7 @@ const PRESETS: Record<Scale, BenchConfig> = {
     },
     footprint: { idleSettleMs: 500 },
     render: { sizes: [100, 1_000], repeats: 3 },
+    graphLatency: { rounds: 3, gapMs: 100, samplesFirst: 2, timeoutMs: 10_000 },
   },
 };
 

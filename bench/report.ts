@@ -1,5 +1,7 @@
 /** The benchmark's verdicts against its targets, and the table printed at the end of a run. */
+import type { ChartsResult } from './charts.js';
 import type { BenchConfig } from './config.js';
+import { PICTURE_DELAY_TARGET_MS, type GraphLatencyResult } from './graph-latency.js';
 import type { IngestResult } from './ingest.js';
 import type { PostgresBench } from './postgres.js';
 import type { RenderResult } from './render.js';
@@ -41,6 +43,10 @@ export interface BenchReport {
   /** Ingest and the storm again with the state in PostgreSQL. */
   postgres: PostgresBench;
   render: RenderResult;
+  /** Chart rendering on the drawing thread and in the main thread, each in a process of its own. */
+  charts: ChartsResult;
+  /** Delivery with a picture beside delivery without. */
+  graphLatency: GraphLatencyResult;
   footprint: {
     readyMs: number;
     rssAfterStartMb: number;
@@ -157,6 +163,35 @@ export function evaluateTargets(ingest: IngestResult, storm: StormResult, wallSe
     note: '',
   });
   return targets;
+}
+
+/** The targets of the pictures: drawing time and memory (bench/charts.ts) and the delay a picture adds. */
+export function pictureTargets(charts: ChartsResult, latency: GraphLatencyResult): Target[] {
+  const { worker } = charts;
+  const worstDelay = Math.max(latency.cold.delayMs, latency.warm.delayMaxMs);
+  return [
+    {
+      name: 'charts: a group of 10 series, p99',
+      target: '< 250 ms',
+      measured: `${num(worker.group.p99Ms)} ms`,
+      met: worker.group.p99Ms < 250,
+      note: worker.group.p99Ms < 250 ? '' : `missed by ${pct(worker.group.p99Ms, 250)}`,
+    },
+    {
+      name: `charts: memory added by ${2 * worker.renders + 2} pictures`,
+      target: '< 40 MB',
+      measured: `${num(worker.addedMb, 1)} MB`,
+      met: worker.addedMb < 40,
+      note: worker.addedMb < 40 ? '' : `missed by ${pct(worker.addedMb, 40)}`,
+    },
+    {
+      name: 'pictures: a message with one later than without',
+      target: `<= ${PICTURE_DELAY_TARGET_MS} ms`,
+      measured: `${num(worstDelay)} ms at most (the first picture ${num(latency.cold.delayMs)} ms)`,
+      met: worstDelay <= PICTURE_DELAY_TARGET_MS,
+      note: worstDelay <= PICTURE_DELAY_TARGET_MS ? '' : `missed by ${pct(worstDelay, PICTURE_DELAY_TARGET_MS)}`,
+    },
+  ];
 }
 
 /** Columns left of `rightFrom` are left-aligned, the others right-aligned. */

@@ -10,9 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from './amcord-process.js';
 import { formatCharts, runCharts } from './charts.js';
 import { benchConfigFromEnv, type BenchConfig } from './config.js';
+import { formatGraphLatency, runGraphLatency } from './graph-latency.js';
 import { runIngest } from './ingest.js';
 import { runOnPostgres } from './postgres.js';
-import { evaluateTargets, formatReport, type BenchReport, type Machine } from './report.js';
+import { evaluateTargets, formatReport, pictureTargets, type BenchReport, type Machine } from './report.js';
 import { runRender } from './render.js';
 import { runStorm, type StormResult } from './storm.js';
 
@@ -64,8 +65,10 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   const render = runRender(config.render);
   print('charts: one alert and a group of 10 series, drawn in a child process…');
   const charts = await runCharts(config.scale);
+  print(`pictures and delivery: ${config.graphLatency.rounds} alerts to an amcord drawing graphs and one without…`);
+  const graphLatency = await runGraphLatency(config.graphLatency);
   const wallSeconds = (performance.now() - started) / 1000;
-  const report: BenchReport & { charts: typeof charts } = {
+  const report: BenchReport = {
     schemaVersion: 1,
     scale: config.scale,
     startedAt: startedAt.toISOString(),
@@ -81,13 +84,14 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
     postgres,
     render,
     charts,
+    graphLatency,
     footprint: {
       readyMs: storm.footprint.readyMs,
       rssAfterStartMb: storm.footprint.rssAfterStartMb,
       idleRssMb: storm.footprint.idleRssMb,
       peakRssMb: storm.footprint.peakRssMb,
     },
-    targets: evaluateTargets(ingest, storm, wallSeconds, config),
+    targets: [...evaluateTargets(ingest, storm, wallSeconds, config), ...pictureTargets(charts, graphLatency)],
   };
   const dir = options.resultsDir ?? join(repoRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -98,6 +102,7 @@ export async function runBench(config: BenchConfig, options: RunOptions = {}): P
   print('');
   print(formatReport(report));
   print(formatCharts(charts));
+  print(formatGraphLatency(graphLatency));
   print('');
   print(`JSON: ${path}`);
   return { report, path };

@@ -8,12 +8,12 @@ import type { BenchReport } from '../bench/report.js';
 import { runBench } from '../bench/run.js';
 
 /**
- * `npm run bench` at its tiny size (1 s of ingest per phase, 20 alerts in 4 groups), so the
- * benchmark keeps working as the code changes. Only that it completes and what it reports are
- * checked, never how fast anything was.
+ * `npm run bench` at its tiny size (1 s of ingest per phase, 20 alerts in 4 groups, 3 pictures),
+ * so the benchmark keeps working as the code changes. Only that it completes and what it reports
+ * are checked, never how fast anything was.
  */
 describe('the benchmark at BENCH_SCALE=tiny', () => {
-  it('runs ingest, storm and footprint and writes a JSON report with every figure, no alert lost', async () => {
+  it('runs ingest, storm, footprint and pictures and writes a JSON report with every figure, no alert lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'amcord-bench-smoke-'));
     try {
       const output: string[] = [];
@@ -94,6 +94,18 @@ describe('the benchmark at BENCH_SCALE=tiny', () => {
       expect(postgres.storm.amcord.visibility).toMatchObject({ total: 20, shown: 20, lost: 0 });
       expect(output.join('\n')).toContain('State in PostgreSQL');
 
+      // Pictures: drawn on the drawing thread and in the main thread, and delivered beside the same message without one.
+      for (const run of [report.charts.worker, report.charts.thread]) {
+        for (const figure of [run.alert.p99Ms, run.group.p99Ms, run.addedMb, run.rssMb.afterFirst - run.rssMb.before]) expect(isNumber(figure)).toBe(true);
+      }
+      const { graphLatency } = report;
+      expect(graphLatency.rounds).toHaveLength(3);
+      expect(graphLatency.rounds.filter((round) => round.pictureAttached)).toHaveLength(3);
+      expect(graphLatency.graphOutcomes.drawn).toBe(3);
+      for (const figure of [graphLatency.cold.delayMs, graphLatency.warm.delayP50Ms, graphLatency.warm.delayMaxMs]) expect(isNumber(figure)).toBe(true);
+      expect(report.targets.map((target) => target.name)).toContain('pictures: a message with one later than without');
+      expect(output.join('\n')).toContain('Pictures and delivery');
+
       expect(report.footprint.readyMs).toBeGreaterThan(0);
       expect(report.footprint.idleRssMb).toBeGreaterThan(0);
       expect(report.footprint.peakRssMb).toBeGreaterThanOrEqual(report.footprint.idleRssMb);
@@ -104,7 +116,7 @@ describe('the benchmark at BENCH_SCALE=tiny', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 240_000);
 
   it('computes the rate-limit floor the way Discord windows work', () => {
     const webhook = { limit: 5, windowMs: 2_000 };
