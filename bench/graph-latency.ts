@@ -6,6 +6,7 @@
  * loads the chart stack, so it is reported apart from the others.
  */
 import { GRAPH_OUTCOMES } from '../src/graphs/outcomes.js';
+import { webhookPayload } from './alerts.js';
 import { startAmcordProcess, type AmcordProcess } from './amcord-process.js';
 import type { GraphLatencyConfig } from './config.js';
 import { percentile } from './percentile.js';
@@ -42,31 +43,12 @@ export interface GraphLatencyResult {
 export const PICTURE_DELAY_TARGET_MS = 500;
 
 function alertWebhook(round: number, instance: string, prometheusUrl: string): string {
-  const alertname = `MemoryPressure${round}`;
-  const startsAt = new Date(Date.now() - 60_000).toISOString();
-  const labels = { alertname, instance, job: 'node', severity: 'warning' };
-  return JSON.stringify({
-    version: '4',
-    groupKey: `{}:{alertname="${alertname}"}`,
-    truncatedAlerts: 0,
-    status: 'firing',
-    receiver: 'amcord',
-    groupLabels: { alertname },
-    commonLabels: labels,
-    commonAnnotations: { summary: `Memory in use on ${instance}` },
-    externalURL: 'http://alertmanager.example.net:9093',
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: { summary: `Memory in use on ${instance}` },
-        startsAt,
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: `${prometheusUrl}/graph?g0.expr=${encodeURIComponent(EXPRESSION)}&g0.tab=1`,
-        fingerprint: round.toString(16).padStart(16, '0'),
-      },
-    ],
-  });
+  const alert = {
+    labels: { alertname: `MemoryPressure${round}`, instance, job: 'node', severity: 'warning' },
+    annotations: { summary: `Memory in use on ${instance}` },
+    generatorURL: `${prometheusUrl}/graph?g0.expr=${encodeURIComponent(EXPRESSION)}&g0.tab=1`,
+  };
+  return JSON.stringify(webhookPayload([alert], { receiver: 'amcord', startsAt: new Date(Date.now() - 60_000) }));
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
