@@ -37,6 +37,11 @@ export interface GraphLatencyResult {
   warm: { delayP50Ms: number; delayMaxMs: number; withPictureP50Ms: number; withoutPictureP50Ms: number };
   /** amcord_graphs_total of the amcord with graphs, by outcome. */
   graphOutcomes: Record<string, number>;
+  /**
+   * Each amcord's RSS before the first round and after the last, MB: what the chart stack adds to
+   * a running amcord, beside the same work without it.
+   */
+  rssMb: { withGraphs: { before: number; after: number }; withoutGraphs: { before: number; after: number } };
 }
 
 /** Delay allowed for a picture. */
@@ -102,6 +107,7 @@ export async function runGraphLatency(config: GraphLatencyConfig): Promise<Graph
       { timeoutMs: 60_000, intervalMs: 250, description: `${config.samplesFirst} scrapes of node_exporter` },
     );
 
+    const rssBefore = { withGraphs: withGraphs.proc().rssMb, withoutGraphs: withoutGraphs.proc().rssMb };
     const rounds: GraphLatencyRound[] = [];
     for (let round = 0; round < config.rounds; round += 1) {
       const body = alertWebhook(round, instance, prometheus.url);
@@ -124,6 +130,10 @@ export async function runGraphLatency(config: GraphLatencyConfig): Promise<Graph
       });
       await pause(config.gapMs);
     }
+    const rssMb = {
+      withGraphs: { before: rssBefore.withGraphs, after: withGraphs.proc().rssMb },
+      withoutGraphs: { before: rssBefore.withoutGraphs, after: withoutGraphs.proc().rssMb },
+    };
     const graphOutcomes: Record<string, number> = {};
     for (const outcome of GRAPH_OUTCOMES) {
       const count = await withGraphs.metric('amcord_graphs_total', { outcome });
@@ -143,6 +153,7 @@ export async function runGraphLatency(config: GraphLatencyConfig): Promise<Graph
         withoutPictureP50Ms: percentile(sorted(warmRounds.map((each) => each.withoutPictureMs)), 0.5),
       },
       graphOutcomes,
+      rssMb,
     };
   } finally {
     for (const each of started.reverse()) await ('stop' in each ? each.stop() : each.close());
@@ -150,6 +161,7 @@ export async function runGraphLatency(config: GraphLatencyConfig): Promise<Graph
 }
 
 export function formatGraphLatency(result: GraphLatencyResult): string {
+  const growth = ({ before, after }: { before: number; after: number }): string => `${before.toFixed(1)} → ${after.toFixed(1)} MB`;
   const fixed = (value: number): string => value.toFixed(0);
   const attached = result.rounds.filter((round) => round.pictureAttached).length;
   const outcomes = Object.entries(result.graphOutcomes)
@@ -160,5 +172,6 @@ export function formatGraphLatency(result: GraphLatencyResult): string {
     `  first picture (drawing thread started): ${fixed(result.cold.withPictureMs)} ms with, ${fixed(result.cold.withoutPictureMs)} ms without, ${fixed(result.cold.delayMs)} ms later`,
     `  the others: median ${fixed(result.warm.withPictureP50Ms)} ms with, ${fixed(result.warm.withoutPictureP50Ms)} ms without; a picture made a message ${fixed(result.warm.delayP50Ms)} ms later (median), at most ${fixed(result.warm.delayMaxMs)} ms (target at most ${PICTURE_DELAY_TARGET_MS} ms)`,
     `  messages with a PNG: ${attached} of ${result.rounds.length}; amcord_graphs_total: ${outcomes || 'none'}`,
+    `  amcord's RSS over the rounds: ${growth(result.rssMb.withGraphs)} with pictures, ${growth(result.rssMb.withoutGraphs)} without`,
   ].join('\n');
 }

@@ -102,7 +102,10 @@ describe('the benchmark at BENCH_SCALE=tiny', () => {
       expect(graphLatency.rounds).toHaveLength(3);
       expect(graphLatency.rounds.filter((round) => round.pictureAttached)).toHaveLength(3);
       expect(graphLatency.graphOutcomes.drawn).toBe(3);
-      for (const figure of [graphLatency.cold.delayMs, graphLatency.warm.delayP50Ms, graphLatency.warm.delayMaxMs]) expect(isNumber(figure)).toBe(true);
+      const { withGraphs, withoutGraphs } = graphLatency.rssMb;
+      for (const figure of [graphLatency.cold.delayMs, graphLatency.warm.delayP50Ms, graphLatency.warm.delayMaxMs, withGraphs.before, withGraphs.after, withoutGraphs.after]) {
+        expect(isNumber(figure)).toBe(true);
+      }
       expect(report.targets.map((target) => target.name)).toContain('pictures: a message with one later than without');
       expect(output.join('\n')).toContain('Pictures and delivery');
 
