@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
 import type { EChartsCoreOption } from 'echarts/core';
-import { init, setPlatformAPI } from './echarts-parts.js';
+import { init, setPlatformAPI } from './echarts.js';
 import type { Comparison } from './promql.js';
 import { axisLabels, formatValue, type Unit } from './units.js';
 

@@ -1,5 +1,5 @@
 import type { EChartsCoreOption } from 'echarts/core';
-import { init } from './echarts-parts.js';
+import { init } from './echarts.js';
 import { BACKGROUND, drawsALine, FONT_FAMILY, GRID_LINES, MUTED, svgToPng, TEXT, TIME_LABELS, type ChartSeries } from './chart.js';
 import { formatValue, type Unit } from './units.js';
 
