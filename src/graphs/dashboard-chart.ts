@@ -9,7 +9,6 @@ import { formatValue, type Unit } from './units.js';
  * SVG so that resvg rasterises it once. Part of the chart stack, loaded on the first picture.
  */
 
-
 const WIDTH = 800;
 const HEIGHT = 400;
 const MARGIN = 12;
