@@ -1,10 +1,10 @@
 import { GraphUnavailableError } from './alert-graph.js';
 import type { Grapher } from './grapher.js';
-import type { GraphOutcome, GraphUse } from './outcomes.js';
+import type { GraphFailure, GraphOutcome, GraphUse } from './outcomes.js';
 import { PromqlSyntaxError } from './promql.js';
 
 /** What a failed picture counts as: the grapher's own reason, a syntax error, or a drawing fault. */
-export function outcomeOf(error: unknown): Exclude<GraphOutcome, 'drawn'> {
+export function outcomeOf(error: unknown): GraphFailure {
   if (error instanceof GraphUnavailableError) return error.reason;
   if (error instanceof PromqlSyntaxError) return 'unparsable';
   return 'render_error';
