@@ -23,6 +23,11 @@ function short(value: number, resolution?: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
+/** A resolution in a unit `factor` times larger, e.g. bytes to GiB. */
+function resolutionIn(factor: number, resolution: number | undefined): number | undefined {
+  return resolution === undefined ? undefined : resolution / factor;
+}
+
 /** The value in the largest prefix that keeps it at 1 or more, and that prefix. */
 function scaled(value: number, base: number, prefixes: readonly string[], resolution: number | undefined): [string, string] {
   let index = 0;
@@ -31,12 +36,12 @@ function scaled(value: number, base: number, prefixes: readonly string[], resolu
     factor *= base;
     index += 1;
   }
-  return [short(value / factor, resolution === undefined ? undefined : resolution / factor), prefixes[index] ?? ''];
+  return [short(value / factor, resolutionIn(factor, resolution)), prefixes[index] ?? ''];
 }
 
 function seconds(value: number, resolution: number | undefined): string {
   const magnitude = Math.abs(value);
-  const inUnit = (factor: number, unit: string) => `${short(value / factor, resolution === undefined ? undefined : resolution / factor)} ${unit}`;
+  const inUnit = (factor: number, unit: string) => `${short(value / factor, resolutionIn(factor, resolution))} ${unit}`;
   if (magnitude === 0) return '0 s';
   if (magnitude < 1e-3) return inUnit(1e-6, 'µs');
   if (magnitude < 1) return inUnit(1e-3, 'ms');
